@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dns.h"
+
+static bool name_is_safe(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' || *s == '_'))
+			return false;
+	return true;
+}
+
+/* The VRF name is ours ("pvd" + hex), but it becomes a path: check anyway. */
+static bool vrf_is_safe(const char *vrf)
+{
+	return !strncmp(vrf, "pvd", 3) && strlen(vrf) < IFNAMSIZ && strspn(vrf + 3, "0123456789abcdef") == strlen(vrf + 3);
+}
+
+static int append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size - *len)
+		return -ENOBUFS;
+	*len += n;
+	return 0;
+}
+
+int dns_format(const struct pvd *p, char *buf, size_t size)
+{
+	char addr[INET6_ADDRSTRLEN], subif[IFNAMSIZ];
+	size_t len = 0;
+	bool search = false;
+	int r;
+
+	if (!vrf_is_safe(p->vrf) || (!p->implicit && !name_is_safe(p->name)))
+		return -EINVAL;
+	r = append(buf, size, &len, "# resolv.conf of PvD %s (VRF %s), written by pvd-vrfd: do not edit.\n",
+		   p->implicit ? "(implicit)" : p->name, p->vrf);
+	for (size_t i = 0; r == 0 && i < p->n_objs; i++) {
+		const struct pvd_obj *o = &p->objs[i];
+
+		if (o->kind != PVD_OBJ_RDNSS)
+			continue;
+		inet_ntop(AF_INET6, &o->addr, addr, sizeof(addr));
+		/* A link-local server is reached through the PvD's sub-interface. */
+		if (IN6_IS_ADDR_LINKLOCAL(&o->addr)) {
+			if (stable_subif_name(p->id, o->ifindex, subif) < 0)
+				continue;
+			r = append(buf, size, &len, "nameserver %s%%%s\n", addr, subif);
+		} else
+			r = append(buf, size, &len, "nameserver %s\n", addr);
+	}
+	for (size_t i = 0; r == 0 && i < p->n_objs; i++) {
+		const struct pvd_obj *o = &p->objs[i];
+
+		if (o->kind != PVD_OBJ_DNSSL)
+			continue;
+		if (!name_is_safe(o->name))
+			return -EINVAL;
+		r = append(buf, size, &len, "%s %s", search ? "" : "search", o->name);
+		search = true;
+	}
+	if (r == 0 && search)
+		r = append(buf, size, &len, "\n");
+	return r;
+}
+
+int dns_path(const char *run_dir, const char *vrf, char *ret, size_t size)
+{
+	int n;
+
+	if (!vrf_is_safe(vrf))
+		return -EINVAL;
+	n = snprintf(ret, size, "%s/%s/resolv.conf", run_dir, vrf);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int dns_write(const char *run_dir, const struct pvd *p)
+{
+	char text[4096], path[256], tmp[270], dir[256];
+	int fd, r;
+	ssize_t n;
+
+	r = dns_format(p, text, sizeof(text));
+	if (r < 0)
+		return r;
+	r = dns_path(run_dir, p->vrf, path, sizeof(path));
+	if (r < 0)
+		return r;
+	snprintf(dir, sizeof(dir), "%s/%s", run_dir, p->vrf);
+	if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	r = n == (ssize_t)strlen(text) ? 0 : (n < 0 ? -errno : -EIO);
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+int dns_remove(const char *run_dir, const char *vrf)
+{
+	char path[256], dir[256];
+	int r;
+
+	r = dns_path(run_dir, vrf, path, sizeof(path));
+	if (r < 0)
+		return r;
+	snprintf(dir, sizeof(dir), "%s/%s", run_dir, vrf);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}

@@ -1,2 +1,1015 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* placeholder: replaced by the parser work */
+/*
+ * Router Advertisement parser: bytes + metadata -> struct ndisc_ra, or one
+ * rejection reason.  Pure: no I/O, no globals, no allocation.
+ *
+ * Failure policy
+ * ==============
+ * The whole RA is rejected (-EBADMSG, *ret_reason set, *ret_ra untouched) when
+ *  - it fails RFC 4861 §6.1.2: hop limit not 255, source not link-local,
+ *    ICMP code not 0, ICMP length below 16 octets; or its type is not 134;
+ *  - the option walk breaks, outer or inside the PvD option: fewer than 2
+ *    octets left for an option header, a zero length (RFC 4861 §6.1.2 "all
+ *    included options have a length that is greater than zero"), or
+ *    length * 8 beyond what remains (RFC 4861 §4.6: the length covers the
+ *    whole option).  Past such a fault no byte can be trusted to be what the
+ *    sender meant, so nothing of the RA is used;
+ *  - it carries more than NDISC_OPTIONS_MAX (128) options, outer and PvD-inner
+ *    counted together.  RFC 4861 sets no limit; this one bounds the work
+ *    and the state any single packet can cause.
+ *
+ * A single option that is well framed but semantically wrong is ignored and
+ * recorded in ret_ra->ignored with its reason; the rest of the RA is used.
+ * This is what RFC 4861 §4.6, RFC 4191 §3.1, RFC 8106 §5 and RFC 8781 §4 ask
+ * for the options they define ("the option MUST be ignored"), and what a
+ * PvD-unaware host does with a PvD option (RFC 8801 §3.3).  The rules are in
+ * each ndisc_opt_*() function with their RFC section.  Unknown option types
+ * are ignored as RFC 4861 §4.6 requires, and also recorded so they can be
+ * counted.  An option whose content does not fit the per-RA arrays
+ * (NDISC_*_MAX) is ignored whole, never truncated.
+ *
+ * PvD option (RFC 8801 §3)
+ * ------------------------
+ *  - Only the first PvD option of the RA counts (§3.4 "hosts MUST ignore all
+ *    but the first PvD option"); later ones are ignored and recorded, whether
+ *    or not the first was valid.
+ *  - A PvD option inside the PvD option is ignored and recorded (§3.2 "the
+ *    PvD option MUST NOT contain further PvD options"); the outer PvD option
+ *    stays valid.
+ *  - An invalid PvD option (bad FQDN, R flag without room for the 16-octet RA
+ *    header) is ignored whole, inner options included, and recorded.  The RA
+ *    is NOT rejected: it is then processed as a PvD-unaware host would
+ *    (§3.3), i.e. as belonging to the implicit PvD of its source; the caller
+ *    can tell from has_pvd == false plus the ignored entry.
+ *  - The PvD ID FQDN must be DNS wire format without compression (§3.1,
+ *    RFC 1035 §3.1 / §4.1.4), end inside the option, have labels of at most 63
+ *    octets, at most 255 octets in all, and not be the root name.
+ *  - Reserved flag bits are ignored (§3.4); padding after the FQDN up to the
+ *    next 8-octet boundary is skipped without looking at it (§3.1 "ignored by
+ *    the receiver"); inner RA header type, code and checksum are ignored
+ *    (§3.1).
+ *
+ * Names (PvD ID and DNSSL)
+ * ------------------------
+ * Names end up in resolv.conf files, interface aliases, HTTPS URLs and D-Bus,
+ * so only LDH labels are accepted (RFC 952/RFC 1123 §2.1 host names: letters,
+ * digits, hyphen, not starting or ending with a hyphen).  Underscore is
+ * refused: the PvD ID is used as an HTTPS host name (RFC 8801 §4.1) and
+ * search domains are host-name suffixes.  Anything else (dots inside a label,
+ * spaces, NUL, shell metacharacters) makes the name invalid.  Names are
+ * lowercased (PvD IDs compare case-insensitively, RFC 8801 §3.4) and kept
+ * without the trailing dot.
+ *
+ * Memory safety
+ * -------------
+ * All access to the packet goes through struct span and its helpers below;
+ * they are the only code doing pointer arithmetic and assert their bounds.
+ * Options are cut from the packet only by ndisc_walk_next(), used for outer
+ * and inner options alike.  Multi-byte fields are read with memcpy.
+ */
+
+#include <assert.h>
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+
+#include "ndisc.h"
+
+#define ND_ROUTER_ADVERT_TYPE	134
+#define RA_HEADER_LEN		16	/* RFC 4861 §4.2 */
+#define RA_HOP_LIMIT		255	/* RFC 4861 §6.1.2 */
+#define IPV6_MIN_MTU		1280	/* RFC 8200 §5 */
+#define DNS_LABEL_MAX		63	/* RFC 1035 §2.3.4 */
+#define DNS_NAME_WIRE_MAX	255	/* RFC 1035 §2.3.4 */
+
+/* ---- bounded view of the packet ---------------------------------------- */
+
+struct span {
+	const uint8_t *ptr;
+	size_t len;
+};
+
+static struct span span_make(const uint8_t *ptr, size_t len)
+{
+	assert(ptr || len == 0);
+	return (struct span) { .ptr = ptr, .len = len };
+}
+
+/* The @len octets at @off. */
+static struct span span_sub(struct span s, size_t off, size_t len)
+{
+	assert(off <= s.len && len <= s.len - off);
+	if (len == 0)
+		return (struct span) { .ptr = NULL, .len = 0 };
+	return (struct span) { .ptr = s.ptr + off, .len = len };
+}
+
+/* Everything from @off on. */
+static struct span span_tail(struct span s, size_t off)
+{
+	assert(off <= s.len);
+	return span_sub(s, off, s.len - off);
+}
+
+static uint8_t span_u8(struct span s, size_t off)
+{
+	assert(off < s.len);
+	return s.ptr[off];
+}
+
+static void span_copy(struct span s, size_t off, void *dst, size_t n)
+{
+	assert(off <= s.len && n <= s.len - off);
+	if (n > 0)
+		memcpy(dst, s.ptr + off, n);
+}
+
+static uint16_t span_be16(struct span s, size_t off)
+{
+	uint16_t v;
+
+	span_copy(s, off, &v, sizeof(v));
+	return be16toh(v);
+}
+
+static uint32_t span_be32(struct span s, size_t off)
+{
+	uint32_t v;
+
+	span_copy(s, off, &v, sizeof(v));
+	return be32toh(v);
+}
+
+/* ---- the one option walker ----------------------------------------------- */
+
+struct ndisc_opt {
+	uint8_t type;
+	struct span data;		/* the whole option, type and length octets included */
+};
+
+struct ndisc_walk {
+	struct span rest;
+	bool in_pvd;
+	size_t *n_options;		/* shared by outer and inner walks */
+};
+
+/*
+ * Cut the next option off w->rest.  Returns 1 with *ret_opt set, 0 at the
+ * end, or -EBADMSG with *ret_reason set when the framing is broken.
+ */
+static int ndisc_walk_next(struct ndisc_walk *w, struct ndisc_opt *ret_opt,
+			   enum ndisc_reason *ret_reason)
+{
+	size_t len;
+
+	if (w->rest.len == 0)
+		return 0;
+
+	/* Inside a PvD option what remains is always a multiple of 8
+	 * (RFC 8801 §3.1 pads to 8 octets), so this only happens outside. */
+	if (w->rest.len < 2) {
+		*ret_reason = NDISC_REASON_OPTION_TRUNCATED;
+		return -EBADMSG;
+	}
+
+	len = (size_t)span_u8(w->rest, 1) * 8;
+	if (len == 0) {
+		*ret_reason = w->in_pvd ? NDISC_REASON_PVD_OPTION_ZERO_LENGTH :
+					  NDISC_REASON_OPTION_ZERO_LENGTH;
+		return -EBADMSG;
+	}
+	if (len > w->rest.len) {
+		*ret_reason = w->in_pvd ? NDISC_REASON_PVD_OPTION_OVERRUN :
+					  NDISC_REASON_OPTION_OVERRUN;
+		return -EBADMSG;
+	}
+
+	if (*w->n_options >= NDISC_OPTIONS_MAX) {
+		*ret_reason = NDISC_REASON_TOO_MANY_OPTIONS;
+		return -EBADMSG;
+	}
+	(*w->n_options)++;
+
+	*ret_opt = (struct ndisc_opt) {
+		.type = span_u8(w->rest, 0),
+		.data = span_sub(w->rest, 0, len),
+	};
+	w->rest = span_tail(w->rest, len);
+	return 1;
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static bool in6_is_link_local(const struct in6_addr *a)
+{
+	/* fe80::/10 */
+	return a->s6_addr[0] == 0xfe && (a->s6_addr[1] & 0xc0) == 0x80;
+}
+
+static bool in6_is_unspecified(const struct in6_addr *a)
+{
+	static const struct in6_addr any;
+
+	return memcmp(a, &any, sizeof(any)) == 0;
+}
+
+static bool in6_is_loopback(const struct in6_addr *a)
+{
+	static const struct in6_addr lo = { .s6_addr = { [15] = 1 } };
+
+	return memcmp(a, &lo, sizeof(lo)) == 0;
+}
+
+static bool in6_is_multicast(const struct in6_addr *a)
+{
+	return a->s6_addr[0] == 0xff;
+}
+
+/* Clear the bits past @prefix_len (<= 128). */
+static void in6_mask(struct in6_addr *a, unsigned prefix_len)
+{
+	assert(prefix_len <= 128);
+	for (unsigned i = 0; i < 16; i++) {
+		if (prefix_len >= 8) {
+			prefix_len -= 8;
+			continue;
+		}
+		a->s6_addr[i] &= (uint8_t)(0xff00u >> prefix_len);
+		prefix_len = 0;
+	}
+}
+
+/* RFC 4191 §2.1 two-bit preference; *ret untouched for the reserved 10. */
+static int ndisc_preference_from_bits(unsigned bits, enum ndisc_preference *ret)
+{
+	switch (bits & 3) {
+	case 0:
+		*ret = NDISC_PREFERENCE_MEDIUM;
+		return 0;
+	case 1:
+		*ret = NDISC_PREFERENCE_HIGH;
+		return 0;
+	case 3:
+		*ret = NDISC_PREFERENCE_LOW;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* RFC 4861 §4.2, for the outer header and the PvD inner header alike. */
+static void ndisc_parse_ra_header(struct span h, struct ndisc_ra_header *ret)
+{
+	uint8_t flags = span_u8(h, 5);
+	struct ndisc_ra_header hdr = {
+		.cur_hop_limit = span_u8(h, 4),
+		.flags = flags,
+		.managed = flags & 0x80,
+		.other = flags & 0x40,
+		.preference = NDISC_PREFERENCE_MEDIUM,
+		.router_lifetime = span_be16(h, 6),
+		.reachable_time = span_be32(h, 8),
+		.retrans_timer = span_be32(h, 12),
+	};
+
+	/* RFC 4191 §2.2: the reserved value 10 is treated as 00, and the
+	 * preference of a router with lifetime 0 is ignored. */
+	if (hdr.router_lifetime != 0 &&
+	    ndisc_preference_from_bits(flags >> 3, &hdr.preference) < 0)
+		hdr.preference = NDISC_PREFERENCE_MEDIUM;
+
+	*ret = hdr;
+}
+
+/* ---- domain names -------------------------------------------------------- */
+
+enum name_error {
+	NAME_ROOT,
+	NAME_COMPRESSED,
+	NAME_LABEL_TOO_LONG,
+	NAME_LABEL_INVALID,
+	NAME_TOO_LONG,
+	NAME_UNTERMINATED,
+};
+
+static bool ldh_char(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-';
+}
+
+static char ascii_lower(uint8_t c)
+{
+	return (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+}
+
+/*
+ * Read one uncompressed DNS name (RFC 1035 §3.1) from the start of @s into
+ * text form.  On success *ret_wire_len is the number of octets it took,
+ * terminating zero included.
+ */
+static int ndisc_name_parse(struct span s, char ret_text[NDISC_NAME_MAX + 1],
+			    size_t *ret_wire_len, enum name_error *ret_error)
+{
+	char text[NDISC_NAME_MAX + 1];
+	size_t off = 0, n = 0;
+
+	for (;;) {
+		uint8_t l;
+
+		if (off >= s.len) {
+			*ret_error = NAME_UNTERMINATED;
+			return -EINVAL;
+		}
+		l = span_u8(s, off);
+		if (l == 0)
+			break;
+		/* RFC 1035 §4.1.4: 11 in the top two bits is a compression
+		 * pointer; 01 and 10 are not plain labels either. */
+		if ((l & 0xc0) == 0xc0) {
+			*ret_error = NAME_COMPRESSED;
+			return -EINVAL;
+		}
+		if (l > DNS_LABEL_MAX) {
+			*ret_error = NAME_LABEL_TOO_LONG;
+			return -EINVAL;
+		}
+		if (l > s.len - off - 1) {
+			*ret_error = NAME_UNTERMINATED;
+			return -EINVAL;
+		}
+		/* This label plus the root label must fit in 255 octets. */
+		if (off + 1 + l + 1 > DNS_NAME_WIRE_MAX) {
+			*ret_error = NAME_TOO_LONG;
+			return -EINVAL;
+		}
+		if (span_u8(s, off + 1) == '-' || span_u8(s, off + l) == '-') {
+			*ret_error = NAME_LABEL_INVALID;
+			return -EINVAL;
+		}
+		if (n > 0)
+			text[n++] = '.';
+		for (size_t i = 1; i <= l; i++) {
+			uint8_t c = span_u8(s, off + i);
+
+			if (!ldh_char(c)) {
+				*ret_error = NAME_LABEL_INVALID;
+				return -EINVAL;
+			}
+			text[n++] = ascii_lower(c);
+		}
+		off += 1 + (size_t)l;
+	}
+
+	if (n == 0) {
+		*ret_error = NAME_ROOT;
+		return -EINVAL;
+	}
+
+	/* wire length = text length + 2 <= 255 */
+	assert(n <= NDISC_NAME_MAX);
+	text[n] = '\0';
+	memcpy(ret_text, text, n + 1);
+	*ret_wire_len = off + 1;
+	return 0;
+}
+
+static enum ndisc_reason ndisc_dnssl_reason(enum name_error e)
+{
+	switch (e) {
+	case NAME_ROOT:			/* not produced: zero octets are skipped */
+		return NDISC_REASON_DNSSL_EMPTY;
+	case NAME_COMPRESSED:
+		return NDISC_REASON_DNSSL_COMPRESSED;
+	case NAME_LABEL_TOO_LONG:
+		return NDISC_REASON_DNSSL_LABEL_TOO_LONG;
+	case NAME_LABEL_INVALID:
+		return NDISC_REASON_DNSSL_LABEL_INVALID;
+	case NAME_TOO_LONG:
+		return NDISC_REASON_DNSSL_NAME_TOO_LONG;
+	case NAME_UNTERMINATED:
+		return NDISC_REASON_DNSSL_UNTERMINATED;
+	}
+	assert(!"bad name_error");
+	return NDISC_REASON_DNSSL_LABEL_INVALID;
+}
+
+static enum ndisc_reason ndisc_pvd_fqdn_reason(enum name_error e)
+{
+	switch (e) {
+	case NAME_ROOT:
+		return NDISC_REASON_PVD_FQDN_ROOT;
+	case NAME_COMPRESSED:
+		return NDISC_REASON_PVD_FQDN_COMPRESSED;
+	case NAME_LABEL_TOO_LONG:
+		return NDISC_REASON_PVD_FQDN_LABEL_TOO_LONG;
+	case NAME_LABEL_INVALID:
+		return NDISC_REASON_PVD_FQDN_LABEL_INVALID;
+	case NAME_TOO_LONG:
+		return NDISC_REASON_PVD_FQDN_TOO_LONG;
+	case NAME_UNTERMINATED:
+		return NDISC_REASON_PVD_FQDN_UNTERMINATED;
+	}
+	assert(!"bad name_error");
+	return NDISC_REASON_PVD_FQDN_LABEL_INVALID;
+}
+
+/* ---- options --------------------------------------------------------------
+ * Each handler gets the whole option (type and length octets at offsets 0 and
+ * 1, length a non-zero multiple of 8) and returns 0 when it used the option,
+ * or -EINVAL with *ret_reason set when the option is to be ignored; in that
+ * case no count or has_* flag of @o changes (an array slot past the count may
+ * have been written).
+ */
+
+/* RFC 4861 §4.6.1.  The address format depends on the link type, which the
+ * caller knows: keep the raw octets.  Only the first one counts. */
+static int ndisc_opt_lladdr(struct ndisc_options *o, struct span opt,
+			    enum ndisc_reason *ret_reason)
+{
+	size_t n = opt.len - 2;
+
+	if (o->has_lladdr) {
+		*ret_reason = NDISC_REASON_SLLA_DUPLICATE;
+		return -EINVAL;
+	}
+	if (n > NDISC_LLADDR_MAX) {
+		*ret_reason = NDISC_REASON_SLLA_TOO_LONG;
+		return -EINVAL;
+	}
+
+	span_copy(opt, 2, o->lladdr, n);
+	o->lladdr_len = (uint8_t)n;
+	o->has_lladdr = true;
+	return 0;
+}
+
+/* RFC 4861 §4.6.2, §6.3.4; RFC 4862 §5.5.3 */
+static int ndisc_opt_prefix(struct ndisc_options *o, struct span opt,
+			    enum ndisc_reason *ret_reason)
+{
+	struct ndisc_prefix p;
+	uint8_t flags;
+
+	/* §4.6.2: Length 4. */
+	if (opt.len != 32) {
+		*ret_reason = NDISC_REASON_PIO_LENGTH;
+		return -EINVAL;
+	}
+
+	p = (struct ndisc_prefix) { .prefix_len = span_u8(opt, 2) };
+	if (p.prefix_len > 128) {
+		*ret_reason = NDISC_REASON_PIO_PREFIX_LENGTH;
+		return -EINVAL;
+	}
+
+	flags = span_u8(opt, 3);
+	p.flags = flags;
+	p.on_link = flags & 0x80;
+	p.autonomous = flags & 0x40;
+	p.valid_lifetime = span_be32(opt, 4);
+	p.preferred_lifetime = span_be32(opt, 8);
+	span_copy(opt, 16, &p.prefix, sizeof(p.prefix));
+	/* §4.6.2: bits after the prefix length are ignored by the receiver. */
+	in6_mask(&p.prefix, p.prefix_len);
+
+	/* §6.3.4 / RFC 4862 §5.5.3 b): a link-local prefix is ignored. */
+	if (in6_is_link_local(&p.prefix)) {
+		*ret_reason = NDISC_REASON_PIO_LINK_LOCAL;
+		return -EINVAL;
+	}
+	/* RFC 4862 §5.5.3 c): preferred > valid is ignored. */
+	if (p.preferred_lifetime > p.valid_lifetime) {
+		*ret_reason = NDISC_REASON_PIO_LIFETIMES;
+		return -EINVAL;
+	}
+	if (o->n_prefixes >= NDISC_PIO_MAX) {
+		*ret_reason = NDISC_REASON_PIO_TOO_MANY;
+		return -EINVAL;
+	}
+
+	o->prefixes[o->n_prefixes++] = p;
+	return 0;
+}
+
+/* RFC 4861 §4.6.4, §6.3.4 */
+static int ndisc_opt_mtu(struct ndisc_options *o, struct span opt,
+			 enum ndisc_reason *ret_reason)
+{
+	uint32_t mtu;
+
+	if (opt.len != 8) {
+		*ret_reason = NDISC_REASON_MTU_LENGTH;
+		return -EINVAL;
+	}
+	mtu = span_be32(opt, 4);
+	/* §6.3.4: only values >= the minimum link MTU are used. */
+	if (mtu < IPV6_MIN_MTU) {
+		*ret_reason = NDISC_REASON_MTU_TOO_SMALL;
+		return -EINVAL;
+	}
+	if (o->has_mtu) {
+		*ret_reason = NDISC_REASON_MTU_DUPLICATE;
+		return -EINVAL;
+	}
+
+	o->mtu = mtu;
+	o->has_mtu = true;
+	return 0;
+}
+
+/* RFC 4191 §2.3, §3.1 */
+static int ndisc_opt_route(struct ndisc_options *o, struct span opt,
+			   enum ndisc_reason *ret_reason)
+{
+	struct ndisc_route r;
+	size_t units = opt.len / 8;
+
+	/* §2.3: Length is 1, 2 or 3. */
+	if (units > 3) {
+		*ret_reason = NDISC_REASON_RIO_LENGTH;
+		return -EINVAL;
+	}
+
+	r = (struct ndisc_route) { .prefix_len = span_u8(opt, 2) };
+	if (r.prefix_len > 128) {
+		*ret_reason = NDISC_REASON_RIO_PREFIX_LENGTH;
+		return -EINVAL;
+	}
+	/* §2.3: prefix length > 64 needs Length 3, > 0 needs Length 2 or 3. */
+	if ((r.prefix_len > 64 && units < 3) || (r.prefix_len > 0 && units < 2)) {
+		*ret_reason = NDISC_REASON_RIO_LENGTH_MISMATCH;
+		return -EINVAL;
+	}
+	/* §2.3: "If the Reserved (10) value is received, the Route
+	 * Information Option MUST be ignored." */
+	if (ndisc_preference_from_bits(span_u8(opt, 3) >> 3, &r.preference) < 0) {
+		*ret_reason = NDISC_REASON_RIO_PREFERENCE;
+		return -EINVAL;
+	}
+	if (o->n_routes >= NDISC_RIO_MAX) {
+		*ret_reason = NDISC_REASON_RIO_TOO_MANY;
+		return -EINVAL;
+	}
+
+	r.lifetime = span_be32(opt, 4);
+	span_copy(opt, 8, &r.prefix, opt.len - 8);
+	in6_mask(&r.prefix, r.prefix_len);
+
+	o->routes[o->n_routes++] = r;
+	return 0;
+}
+
+/* RFC 8106 §5.1 */
+static int ndisc_opt_rdnss(struct ndisc_options *o, struct span opt,
+			   enum ndisc_reason *ret_reason)
+{
+	size_t units = opt.len / 8, n;
+	uint32_t lifetime;
+
+	/* §5.1: Length is 3 + 2 * (addresses - 1): odd and at least 3.  An
+	 * even length (CVE-2020-16898) is ignored, never rounded. */
+	if (units < 3) {
+		*ret_reason = NDISC_REASON_RDNSS_TOO_SHORT;
+		return -EINVAL;
+	}
+	if (units % 2 == 0) {
+		*ret_reason = NDISC_REASON_RDNSS_EVEN_LENGTH;
+		return -EINVAL;
+	}
+
+	n = (opt.len - 8) / 16;
+	for (size_t i = 0; i < n; i++) {
+		struct in6_addr a;
+
+		span_copy(opt, 8 + 16 * i, &a, sizeof(a));
+		/* Not in the RFC: a resolver address the host could never
+		 * use, or one that points it at itself, is refused. */
+		if (in6_is_unspecified(&a) || in6_is_loopback(&a) ||
+		    in6_is_multicast(&a)) {
+			*ret_reason = NDISC_REASON_RDNSS_ADDRESS;
+			return -EINVAL;
+		}
+	}
+	if (n > NDISC_RDNSS_MAX - o->n_rdnss) {
+		*ret_reason = NDISC_REASON_RDNSS_TOO_MANY;
+		return -EINVAL;
+	}
+
+	lifetime = span_be32(opt, 4);
+	for (size_t i = 0; i < n; i++) {
+		struct ndisc_rdnss *r = &o->rdnss[o->n_rdnss + i];
+
+		span_copy(opt, 8 + 16 * i, &r->address, sizeof(r->address));
+		r->lifetime = lifetime;
+	}
+	o->n_rdnss += n;
+	return 0;
+}
+
+/* RFC 8106 §5.2 */
+static int ndisc_opt_dnssl(struct ndisc_options *o, struct span opt,
+			   enum ndisc_reason *ret_reason)
+{
+	char scratch[NDISC_NAME_MAX + 1];
+	uint32_t lifetime;
+	size_t off = 8, n = 0;
+	bool overflow = false;
+
+	/* §5.2: the minimum Length is 2. */
+	if (opt.len < 16) {
+		*ret_reason = NDISC_REASON_DNSSL_TOO_SHORT;
+		return -EINVAL;
+	}
+
+	lifetime = span_be32(opt, 4);
+	while (off < opt.len) {
+		enum name_error e;
+		size_t wire;
+		char *dst;
+
+		/* Zero octets are padding (§5.2) or empty names: skip. */
+		if (span_u8(opt, off) == 0) {
+			off++;
+			continue;
+		}
+
+		/* Fill the free slots in place; count is only bumped once
+		 * the whole option proved good. */
+		if (o->n_dnssl + n < NDISC_DNSSL_MAX) {
+			dst = o->dnssl[o->n_dnssl + n].name;
+		} else {
+			dst = scratch;
+			overflow = true;
+		}
+		if (ndisc_name_parse(span_tail(opt, off), dst, &wire, &e) < 0) {
+			*ret_reason = ndisc_dnssl_reason(e);
+			return -EINVAL;
+		}
+		n++;
+		off += wire;
+	}
+
+	if (n == 0) {
+		*ret_reason = NDISC_REASON_DNSSL_EMPTY;
+		return -EINVAL;
+	}
+	if (overflow) {
+		*ret_reason = NDISC_REASON_DNSSL_TOO_MANY;
+		return -EINVAL;
+	}
+
+	for (size_t i = 0; i < n; i++)
+		o->dnssl[o->n_dnssl + i].lifetime = lifetime;
+	o->n_dnssl += n;
+	return 0;
+}
+
+/* RFC 8781 §4 */
+static int ndisc_opt_pref64(struct ndisc_options *o, struct span opt,
+			    enum ndisc_reason *ret_reason)
+{
+	static const uint8_t plc_to_len[] = { 96, 64, 56, 48, 40, 32 };
+	struct ndisc_pref64 p = { .prefix_len = 0 };
+	uint16_t v;
+
+	/* "The receiver MUST ignore the PREF64 option if the Length field
+	 * value is not 2." */
+	if (opt.len != 16) {
+		*ret_reason = NDISC_REASON_PREF64_LENGTH;
+		return -EINVAL;
+	}
+	/* Scaled Lifetime (13 bits, units of 8 s) | PLC (3 bits). */
+	v = span_be16(opt, 2);
+	/* "The receiver MUST ignore the PREF64 option if the Prefix Length
+	 * Code field is not set to one of those values." */
+	if ((v & 7) >= sizeof(plc_to_len)) {
+		*ret_reason = NDISC_REASON_PREF64_PLC;
+		return -EINVAL;
+	}
+	if (o->n_pref64 >= NDISC_PREF64_MAX) {
+		*ret_reason = NDISC_REASON_PREF64_TOO_MANY;
+		return -EINVAL;
+	}
+
+	p.prefix_len = plc_to_len[v & 7];
+	p.lifetime = v & 0xfff8;	/* scaled lifetime * 8 */
+	span_copy(opt, 4, &p.prefix, 12);
+	in6_mask(&p.prefix, p.prefix_len);
+
+	o->pref64[o->n_pref64++] = p;
+	return 0;
+}
+
+/* ---- RA ------------------------------------------------------------------ */
+
+struct ndisc_parser {
+	struct ndisc_ra *ra;
+	bool seen_pvd;
+};
+
+static void ndisc_record_ignored(struct ndisc_ra *ra, uint8_t type, bool in_pvd,
+				 enum ndisc_reason reason)
+{
+	/* One entry per option at most, and options are bounded. */
+	assert(ra->n_ignored < NDISC_IGNORED_MAX);
+	ra->ignored[ra->n_ignored++] = (struct ndisc_ignored) {
+		.type = type,
+		.in_pvd = in_pvd,
+		.reason = reason,
+	};
+}
+
+/* The options of a set that are not PvD options. */
+static int ndisc_opt_common(struct ndisc_options *o, const struct ndisc_opt *opt,
+			    enum ndisc_reason *ret_reason)
+{
+	switch (opt->type) {
+	case NDISC_OPT_SOURCE_LL_ADDR:
+		return ndisc_opt_lladdr(o, opt->data, ret_reason);
+	case NDISC_OPT_PREFIX_INFO:
+		return ndisc_opt_prefix(o, opt->data, ret_reason);
+	case NDISC_OPT_MTU:
+		return ndisc_opt_mtu(o, opt->data, ret_reason);
+	case NDISC_OPT_ROUTE_INFO:
+		return ndisc_opt_route(o, opt->data, ret_reason);
+	case NDISC_OPT_RDNSS:
+		return ndisc_opt_rdnss(o, opt->data, ret_reason);
+	case NDISC_OPT_DNSSL:
+		return ndisc_opt_dnssl(o, opt->data, ret_reason);
+	case NDISC_OPT_PREF64:
+		return ndisc_opt_pref64(o, opt->data, ret_reason);
+	default:
+		/* RFC 4861 §4.6: unrecognised options are ignored. */
+		*ret_reason = NDISC_REASON_OPTION_UNKNOWN;
+		return -EINVAL;
+	}
+}
+
+/*
+ * RFC 8801 §3.1.  Returns 0 when the PvD option is used, -EINVAL with
+ * *ret_reason when it is ignored, -EBADMSG with *ret_reason when its inner
+ * option walk is broken and the RA must be rejected.
+ */
+static int ndisc_opt_pvd(struct ndisc_parser *p, struct span opt,
+			 enum ndisc_reason *ret_reason)
+{
+	struct ndisc_ra *ra = p->ra;
+	struct ndisc_pvd *pvd = &ra->pvd;
+	struct ndisc_walk walk;
+	struct ndisc_opt inner;
+	enum name_error e;
+	uint16_t flags;
+	size_t wire, off;
+	int r;
+
+	/* Type, Length, H|L|R|Reserved(9)|Delay(4), Sequence Number: six
+	 * octets, always present since the walker gives at least eight. */
+	flags = span_be16(opt, 2);
+	r = ndisc_name_parse(span_tail(opt, 6), pvd->fqdn, &wire, &e);
+	if (r < 0) {
+		memset(pvd, 0, sizeof(*pvd));
+		*ret_reason = ndisc_pvd_fqdn_reason(e);
+		return -EINVAL;
+	}
+
+	/* Padding to the next 8-octet boundary; the name ends inside the
+	 * option, whose length is a multiple of 8, so this stays inside. */
+	off = (6 + wire + 7) & ~(size_t)7;
+	assert(off <= opt.len);
+
+	pvd->http = flags & 0x8000;
+	pvd->legacy = flags & 0x4000;
+	pvd->has_ra_header = flags & 0x2000;
+	pvd->delay = flags & 0x000f;
+	pvd->sequence = span_be16(opt, 4);
+
+	if (pvd->has_ra_header) {
+		if (opt.len - off < RA_HEADER_LEN) {
+			memset(pvd, 0, sizeof(*pvd));
+			*ret_reason = NDISC_REASON_PVD_RA_HEADER_TRUNCATED;
+			return -EINVAL;
+		}
+		ndisc_parse_ra_header(span_sub(opt, off, RA_HEADER_LEN), &pvd->ra_header);
+		off += RA_HEADER_LEN;
+	}
+
+	walk = (struct ndisc_walk) {
+		.rest = span_tail(opt, off),
+		.in_pvd = true,
+		.n_options = &ra->n_options,
+	};
+	while ((r = ndisc_walk_next(&walk, &inner, ret_reason)) > 0) {
+		enum ndisc_reason why;
+
+		if (inner.type == NDISC_OPT_PVD) {
+			/* §3.2: a PvD option never nests. */
+			ndisc_record_ignored(ra, inner.type, true, NDISC_REASON_PVD_NESTED);
+			continue;
+		}
+		if (ndisc_opt_common(&pvd->options, &inner, &why) < 0)
+			ndisc_record_ignored(ra, inner.type, true, why);
+	}
+	if (r < 0)
+		return r;
+
+	return 0;
+}
+
+int ndisc_parse_ra(const uint8_t *buf, size_t len, const struct in6_addr *src,
+		   int hop_limit, int ifindex, struct ndisc_ra *ret_ra,
+		   enum ndisc_reason *ret_reason)
+{
+	struct ndisc_ra ra;
+	struct ndisc_parser p = { .ra = &ra };
+	struct ndisc_walk walk;
+	struct ndisc_opt opt;
+	struct span msg;
+	enum ndisc_reason reason;
+	int r;
+
+	assert(buf || len == 0);
+	assert(src);
+	assert(ret_ra);
+	assert(ret_reason);
+
+	/* RFC 4861 §6.1.2, cheapest checks first. */
+	if (hop_limit != RA_HOP_LIMIT) {
+		*ret_reason = NDISC_REASON_HOP_LIMIT;
+		return -EBADMSG;
+	}
+	if (!in6_is_link_local(src)) {
+		*ret_reason = NDISC_REASON_SOURCE_NOT_LINK_LOCAL;
+		return -EBADMSG;
+	}
+	if (len < RA_HEADER_LEN) {
+		*ret_reason = NDISC_REASON_TOO_SHORT;
+		return -EBADMSG;
+	}
+	msg = span_make(buf, len);
+	if (span_u8(msg, 0) != ND_ROUTER_ADVERT_TYPE) {
+		*ret_reason = NDISC_REASON_NOT_RA;
+		return -EBADMSG;
+	}
+	if (span_u8(msg, 1) != 0) {
+		*ret_reason = NDISC_REASON_BAD_CODE;
+		return -EBADMSG;
+	}
+
+	/* Zero everything, padding included, so results compare with memcmp. */
+	memset(&ra, 0, sizeof(ra));
+	ra.ifindex = ifindex;
+	ra.src = *src;
+	ndisc_parse_ra_header(span_sub(msg, 0, RA_HEADER_LEN), &ra.header);
+
+	walk = (struct ndisc_walk) {
+		.rest = span_tail(msg, RA_HEADER_LEN),
+		.in_pvd = false,
+		.n_options = &ra.n_options,
+	};
+	while ((r = ndisc_walk_next(&walk, &opt, &reason)) > 0) {
+		enum ndisc_reason why;
+
+		if (opt.type == NDISC_OPT_PVD) {
+			/* RFC 8801 §3.4: all but the first PvD option are
+			 * ignored. */
+			if (p.seen_pvd) {
+				ndisc_record_ignored(&ra, opt.type, false,
+						     NDISC_REASON_PVD_NOT_FIRST);
+				continue;
+			}
+			p.seen_pvd = true;
+			r = ndisc_opt_pvd(&p, opt.data, &why);
+			if (r == -EBADMSG) {
+				reason = why;
+				break;
+			}
+			if (r < 0)
+				ndisc_record_ignored(&ra, opt.type, false, why);
+			else
+				ra.has_pvd = true;
+			continue;
+		}
+
+		if (ndisc_opt_common(&ra.options, &opt, &why) < 0)
+			ndisc_record_ignored(&ra, opt.type, false, why);
+	}
+	if (r < 0) {
+		*ret_reason = reason;
+		return r;
+	}
+
+	memcpy(ret_ra, &ra, sizeof(ra));
+	return 0;
+}
+
+/* ---- strings ------------------------------------------------------------- */
+
+static const struct {
+	const char *text;
+	bool rejects_ra;
+} ndisc_reason_table[_NDISC_REASON_MAX] = {
+	[NDISC_REASON_HOP_LIMIT]		= { "hop limit is not 255", true },
+	[NDISC_REASON_SOURCE_NOT_LINK_LOCAL]	= { "source address is not link-local", true },
+	[NDISC_REASON_TOO_SHORT]		= { "ICMPv6 length is less than 16", true },
+	[NDISC_REASON_NOT_RA]			= { "ICMPv6 type is not 134", true },
+	[NDISC_REASON_BAD_CODE]			= { "ICMPv6 code is not 0", true },
+	[NDISC_REASON_OPTION_TRUNCATED]		= { "option header is truncated", true },
+	[NDISC_REASON_OPTION_ZERO_LENGTH]	= { "option length is zero", true },
+	[NDISC_REASON_OPTION_OVERRUN]		= { "option runs past the end of the RA", true },
+	[NDISC_REASON_PVD_OPTION_ZERO_LENGTH]	= { "option length inside PvD option is zero", true },
+	[NDISC_REASON_PVD_OPTION_OVERRUN]	= { "option runs past the end of the PvD option", true },
+	[NDISC_REASON_TOO_MANY_OPTIONS]		= { "more than 128 options", true },
+
+	[NDISC_REASON_OPTION_UNKNOWN]		= { "option type is not known", false },
+	[NDISC_REASON_SLLA_DUPLICATE]		= { "more than one source link-layer address option", false },
+	[NDISC_REASON_SLLA_TOO_LONG]		= { "source link-layer address option length is over 4", false },
+	[NDISC_REASON_PIO_LENGTH]		= { "prefix information option length is not 4", false },
+	[NDISC_REASON_PIO_PREFIX_LENGTH]	= { "prefix information prefix length is over 128", false },
+	[NDISC_REASON_PIO_LINK_LOCAL]		= { "prefix information prefix is link-local", false },
+	[NDISC_REASON_PIO_LIFETIMES]		= { "prefix preferred lifetime exceeds valid lifetime", false },
+	[NDISC_REASON_PIO_TOO_MANY]		= { "more than 32 prefix information options", false },
+	[NDISC_REASON_MTU_LENGTH]		= { "MTU option length is not 1", false },
+	[NDISC_REASON_MTU_TOO_SMALL]		= { "MTU is less than 1280", false },
+	[NDISC_REASON_MTU_DUPLICATE]		= { "more than one MTU option", false },
+	[NDISC_REASON_RIO_LENGTH]		= { "route information option length is over 3", false },
+	[NDISC_REASON_RIO_PREFIX_LENGTH]	= { "route information prefix length is over 128", false },
+	[NDISC_REASON_RIO_LENGTH_MISMATCH]	= { "route information option length does not fit prefix length", false },
+	[NDISC_REASON_RIO_PREFERENCE]		= { "route preference is the reserved value 10", false },
+	[NDISC_REASON_RIO_TOO_MANY]		= { "more than 64 route information options", false },
+	[NDISC_REASON_RDNSS_TOO_SHORT]		= { "RDNSS option length is less than 3", false },
+	[NDISC_REASON_RDNSS_EVEN_LENGTH]	= { "RDNSS option length is even", false },
+	[NDISC_REASON_RDNSS_ADDRESS]		= { "RDNSS address is unspecified, loopback or multicast", false },
+	[NDISC_REASON_RDNSS_TOO_MANY]		= { "more than 16 RDNSS addresses", false },
+	[NDISC_REASON_DNSSL_TOO_SHORT]		= { "DNSSL option length is less than 2", false },
+	[NDISC_REASON_DNSSL_EMPTY]		= { "DNSSL option has no domain name", false },
+	[NDISC_REASON_DNSSL_COMPRESSED]		= { "DNSSL name uses compression", false },
+	[NDISC_REASON_DNSSL_LABEL_TOO_LONG]	= { "DNSSL label is longer than 63", false },
+	[NDISC_REASON_DNSSL_LABEL_INVALID]	= { "DNSSL label is not letters, digits and inner hyphens", false },
+	[NDISC_REASON_DNSSL_NAME_TOO_LONG]	= { "DNSSL name is longer than 255", false },
+	[NDISC_REASON_DNSSL_UNTERMINATED]	= { "DNSSL name runs past the end of the option", false },
+	[NDISC_REASON_DNSSL_TOO_MANY]		= { "more than 16 DNSSL names", false },
+	[NDISC_REASON_PREF64_LENGTH]		= { "PREF64 option length is not 2", false },
+	[NDISC_REASON_PREF64_PLC]		= { "PREF64 prefix length code is over 5", false },
+	[NDISC_REASON_PREF64_TOO_MANY]		= { "more than 4 PREF64 options", false },
+	[NDISC_REASON_PVD_NOT_FIRST]		= { "PvD option is not the first one", false },
+	[NDISC_REASON_PVD_NESTED]		= { "PvD option inside a PvD option", false },
+	[NDISC_REASON_PVD_FQDN_ROOT]		= { "PvD ID FQDN is the root name", false },
+	[NDISC_REASON_PVD_FQDN_COMPRESSED]	= { "PvD ID FQDN uses compression", false },
+	[NDISC_REASON_PVD_FQDN_LABEL_TOO_LONG]	= { "PvD ID FQDN label is longer than 63", false },
+	[NDISC_REASON_PVD_FQDN_LABEL_INVALID]	= { "PvD ID FQDN label is not letters, digits and inner hyphens", false },
+	[NDISC_REASON_PVD_FQDN_TOO_LONG]	= { "PvD ID FQDN is longer than 255", false },
+	[NDISC_REASON_PVD_FQDN_UNTERMINATED]	= { "PvD ID FQDN runs past the end of the option", false },
+	[NDISC_REASON_PVD_RA_HEADER_TRUNCATED]	= { "PvD option with R flag is too short for an RA header", false },
+};
+
+const char *ndisc_reason_to_string(enum ndisc_reason reason)
+{
+	if ((unsigned)reason >= _NDISC_REASON_MAX)
+		return NULL;
+	return ndisc_reason_table[reason].text;
+}
+
+bool ndisc_reason_rejects_ra(enum ndisc_reason reason)
+{
+	if ((unsigned)reason >= _NDISC_REASON_MAX)
+		return false;
+	return ndisc_reason_table[reason].rejects_ra;
+}
+
+const char *ndisc_preference_to_string(enum ndisc_preference pref)
+{
+	switch (pref) {
+	case NDISC_PREFERENCE_LOW:
+		return "low";
+	case NDISC_PREFERENCE_MEDIUM:
+		return "medium";
+	case NDISC_PREFERENCE_HIGH:
+		return "high";
+	}
+	return NULL;
+}
+
+const char *ndisc_option_to_string(uint8_t type)
+{
+	switch (type) {
+	case NDISC_OPT_SOURCE_LL_ADDR:
+		return "source link-layer address";
+	case NDISC_OPT_PREFIX_INFO:
+		return "prefix information";
+	case NDISC_OPT_MTU:
+		return "MTU";
+	case NDISC_OPT_PVD:
+		return "PvD";
+	case NDISC_OPT_ROUTE_INFO:
+		return "route information";
+	case NDISC_OPT_RDNSS:
+		return "RDNSS";
+	case NDISC_OPT_DNSSL:
+		return "DNSSL";
+	case NDISC_OPT_PREF64:
+		return "PREF64";
+	default:
+		return NULL;
+	}
+}

@@ -200,6 +200,14 @@ static int ndisc_walk_next(struct ndisc_walk *w, struct ndisc_opt *ret_opt,
 
 /* ---- helpers ------------------------------------------------------------- */
 
+/* Results are built in zeroed memory and copied with memcpy(), never by
+ * struct assignment, so their padding is zero and two parses of the same
+ * packet compare equal with memcmp(). */
+static void ndisc_zero(void *p, size_t n)
+{
+	memset(p, 0, n);
+}
+
 static bool in6_is_link_local(const struct in6_addr *a)
 {
 	/* fe80::/10 */
@@ -260,17 +268,18 @@ static int ndisc_preference_from_bits(unsigned bits, enum ndisc_preference *ret)
 /* RFC 4861 §4.2, for the outer header and the PvD inner header alike. */
 static void ndisc_parse_ra_header(struct span h, struct ndisc_ra_header *ret)
 {
+	struct ndisc_ra_header hdr;
 	uint8_t flags = span_u8(h, 5);
-	struct ndisc_ra_header hdr = {
-		.cur_hop_limit = span_u8(h, 4),
-		.flags = flags,
-		.managed = flags & 0x80,
-		.other = flags & 0x40,
-		.preference = NDISC_PREFERENCE_MEDIUM,
-		.router_lifetime = span_be16(h, 6),
-		.reachable_time = span_be32(h, 8),
-		.retrans_timer = span_be32(h, 12),
-	};
+
+	ndisc_zero(&hdr, sizeof(hdr));
+	hdr.cur_hop_limit = span_u8(h, 4);
+	hdr.flags = flags;
+	hdr.managed = flags & 0x80;
+	hdr.other = flags & 0x40;
+	hdr.preference = NDISC_PREFERENCE_MEDIUM;
+	hdr.router_lifetime = span_be16(h, 6);
+	hdr.reachable_time = span_be32(h, 8);
+	hdr.retrans_timer = span_be32(h, 12);
 
 	/* RFC 4191 §2.2: the reserved value 10 is treated as 00, and the
 	 * preference of a router with lifetime 0 is ignored. */
@@ -278,7 +287,7 @@ static void ndisc_parse_ra_header(struct span h, struct ndisc_ra_header *ret)
 	    ndisc_preference_from_bits(flags >> 3, &hdr.preference) < 0)
 		hdr.preference = NDISC_PREFERENCE_MEDIUM;
 
-	*ret = hdr;
+	memcpy(ret, &hdr, sizeof(hdr));
 }
 
 /* ---- domain names -------------------------------------------------------- */
@@ -457,7 +466,8 @@ static int ndisc_opt_prefix(struct ndisc_options *o, struct span opt,
 		return -EINVAL;
 	}
 
-	p = (struct ndisc_prefix) { .prefix_len = span_u8(opt, 2) };
+	ndisc_zero(&p, sizeof(p));
+	p.prefix_len = span_u8(opt, 2);
 	if (p.prefix_len > 128) {
 		*ret_reason = NDISC_REASON_PIO_PREFIX_LENGTH;
 		return -EINVAL;
@@ -488,7 +498,7 @@ static int ndisc_opt_prefix(struct ndisc_options *o, struct span opt,
 		return -EINVAL;
 	}
 
-	o->prefixes[o->n_prefixes++] = p;
+	memcpy(&o->prefixes[o->n_prefixes++], &p, sizeof(p));
 	return 0;
 }
 
@@ -531,7 +541,8 @@ static int ndisc_opt_route(struct ndisc_options *o, struct span opt,
 		return -EINVAL;
 	}
 
-	r = (struct ndisc_route) { .prefix_len = span_u8(opt, 2) };
+	ndisc_zero(&r, sizeof(r));
+	r.prefix_len = span_u8(opt, 2);
 	if (r.prefix_len > 128) {
 		*ret_reason = NDISC_REASON_RIO_PREFIX_LENGTH;
 		return -EINVAL;
@@ -556,7 +567,7 @@ static int ndisc_opt_route(struct ndisc_options *o, struct span opt,
 	span_copy(opt, 8, &r.prefix, opt.len - 8);
 	in6_mask(&r.prefix, r.prefix_len);
 
-	o->routes[o->n_routes++] = r;
+	memcpy(&o->routes[o->n_routes++], &r, sizeof(r));
 	return 0;
 }
 
@@ -670,7 +681,7 @@ static int ndisc_opt_pref64(struct ndisc_options *o, struct span opt,
 			    enum ndisc_reason *ret_reason)
 {
 	static const uint8_t plc_to_len[] = { 96, 64, 56, 48, 40, 32 };
-	struct ndisc_pref64 p = { .prefix_len = 0 };
+	struct ndisc_pref64 p;
 	uint16_t v;
 
 	/* "The receiver MUST ignore the PREF64 option if the Length field
@@ -692,12 +703,13 @@ static int ndisc_opt_pref64(struct ndisc_options *o, struct span opt,
 		return -EINVAL;
 	}
 
+	ndisc_zero(&p, sizeof(p));
 	p.prefix_len = plc_to_len[v & 7];
 	p.lifetime = v & 0xfff8;	/* scaled lifetime * 8 */
 	span_copy(opt, 4, &p.prefix, 12);
 	in6_mask(&p.prefix, p.prefix_len);
 
-	o->pref64[o->n_pref64++] = p;
+	memcpy(&o->pref64[o->n_pref64++], &p, sizeof(p));
 	return 0;
 }
 
@@ -711,13 +723,16 @@ struct ndisc_parser {
 static void ndisc_record_ignored(struct ndisc_ra *ra, uint8_t type, bool in_pvd,
 				 enum ndisc_reason reason)
 {
+	struct ndisc_ignored *e;
+
 	/* One entry per option at most, and options are bounded. */
 	assert(ra->n_ignored < NDISC_IGNORED_MAX);
-	ra->ignored[ra->n_ignored++] = (struct ndisc_ignored) {
-		.type = type,
-		.in_pvd = in_pvd,
-		.reason = reason,
-	};
+	/* The slot is still zero from ndisc_parse_ra(): set the fields only,
+	 * so padding stays zero too. */
+	e = &ra->ignored[ra->n_ignored++];
+	e->type = type;
+	e->in_pvd = in_pvd;
+	e->reason = reason;
 }
 
 /* The options of a set that are not PvD options. */

@@ -919,7 +919,7 @@ static void test_pref64(void)
 
 static void test_pvd_flags_and_header(void)
 {
-	if (expect_accept("PvD with R flag and inner RA header",
+	if (!expect_accept("PvD with R flag and inner RA header",
 			  RA_HDR,
 			  /* PvD, Length 5, H=1 L=1 R=1, reserved bits all set, Delay 15,
 			   * Sequence 65535, "a.b" + 5 octets of non-zero padding */

@@ -207,7 +207,9 @@ struct ndisc_ra {
 	bool has_pvd;			/* a valid first PvD option was found */
 	struct ndisc_pvd pvd;		/* zero unless has_pvd */
 
-	size_t n_options;		/* options walked, outer + inner */
+	size_t n_options;		/* options walked, outer + inner of the first
+					 * PvD option; the insides of ignored PvD
+					 * options are not walked */
 	size_t n_ignored;
 	struct ndisc_ignored ignored[NDISC_IGNORED_MAX];
 };
@@ -216,8 +218,9 @@ struct ndisc_ra {
  * Parse and validate one Router Advertisement.
  *
  * @buf, @len: the ICMPv6 message, starting at its type octet.  The checksum
- *             is not verified here: the kernel checks it on raw ICMPv6
- *             sockets (RFC 3542 §3.1).
+ *             is not verified here: on raw ICMPv6 sockets the checksum is
+ *             the kernel's job (RFC 3542 §3.1), and Linux drops packets
+ *             whose checksum is wrong before they reach the socket.
  * @src:       IPv6 source address of the packet.
  * @hop_limit: IPv6 hop limit as received (IPV6_RECVHOPLIMIT), -1 if unknown.
  * @ifindex:   receiving interface, copied into the result.

@@ -214,6 +214,7 @@ static char *trim(char *s)
 	return s;
 }
 
+__attribute__((format(printf, 5, 6)))
 static int conf_error(char *err, size_t errlen, const char *filename, unsigned line, const char *fmt, ...)
 {
 	va_list ap;

@@ -26,6 +26,7 @@ static bool vrf_is_safe(const char *vrf)
 	return !strncmp(vrf, "pvd", 3) && strlen(vrf) < IFNAMSIZ && strspn(vrf + 3, "0123456789abcdef") == strlen(vrf + 3);
 }
 
+__attribute__((format(printf, 4, 5)))
 static int append(char *buf, size_t size, size_t *len, const char *fmt, ...)
 {
 	va_list ap;

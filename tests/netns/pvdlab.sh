@@ -1,0 +1,173 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The PvD lab, sourced by the daemon tests and the demo (after lib.sh):
+#
+#        rA (a.example)        rB (b.example)          rC (no PvD option)
+#        fe80::a               fe80::b                 fe80::c
+#        2001:db8:a::1/64      2001:db8:b::1/64        2001:db8:c::1/64
+#        server 2001:db8:a1::80 server 2001:db8:b1::80 server 2001:db8:c1::80
+#          | veth                 | veth                   | veth
+#        +-------- br0 (ns sw) ---------+                  |
+#                    | veth                                |
+#               eth0 (host ns: pvd-vrfd)                 eth1
+#
+# Routers do not forward: each server address sits on its router's loopback,
+# so a server is reachable only through its own router.
+# shellcheck disable=SC2034
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PY=/usr/bin/python3	# Debian's python3, the one with scapy
+RA="$PY $LAB_DIR/ra.py"
+BUILD=${PVD_BUILD_DIR:-$LAB_DIR/../../build}
+DAEMON=$BUILD/src/pvd-vrfd
+
+lab_router() {	# lab_router NS LETTER PEER-NS PEER-DEV
+	local ns=$1 x=$2
+	ip -n "$ns" link set veth0 addrgenmode none
+	ip -n "$ns" addr add "fe80::$x/64" dev veth0 nodad
+	ip -n "$ns" addr add "2001:db8:$x::1/64" dev veth0 nodad
+	ip -n "$ns" addr add "2001:db8:${x}1::80/128" dev lo
+	ip -n "$ns" link set veth0 up
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.forwarding=0 net.ipv6.conf.veth0.accept_ra=0
+}
+
+# lab_up: namespaces $rA $rB $rC $sw $host, links as drawn above.
+lab_up() {
+	ns_create rA rB rC sw host
+	# The host does DAD, like a real one: the daemon's addresses must pass it.
+	ip netns exec "$host" sysctl -qw net.ipv6.conf.all.accept_dad=1 net.ipv6.conf.default.accept_dad=1
+	ip -n "$sw" link add br0 type bridge
+	ip -n "$sw" link set br0 up
+	for r in A B; do
+		local ns=rA
+		[ $r = B ] && ns=rB
+		ip -n "${!ns}" link add veth0 type veth peer name "p$r" netns "$sw"
+		ip -n "$sw" link set "p$r" master br0 up
+	done
+	ip -n "$host" link add eth0 type veth peer name phost netns "$sw"
+	ip -n "$sw" link set phost master br0 up
+	ip -n "$host" link add eth1 type veth peer name veth0 netns "$rC"
+	lab_router "$rA" a
+	lab_router "$rB" b
+	lab_router "$rC" c
+	ip netns exec "$host" sysctl -qw net.ipv6.conf.all.forwarding=0
+	ip -n "$host" link set eth0 up
+	ip -n "$host" link set eth1 up
+	busywait 5000 lab_links_ready
+}
+
+lab_links_ready() {
+	ip -n "$host" -6 addr show dev eth0 scope link | grep -qv tentative &&
+		ip -n "$host" -6 addr show dev eth0 | grep -q 'scope link' &&
+		! ip -n "$host" -6 addr show | grep -q tentative
+}
+
+# lab_daemon_start [EXTRA CONFIG LINES]: start pvd-vrfd in $host with a
+# private config, state and run directory; $LAB_LOG is its log.
+lab_daemon_start() {
+	LAB_TMP=${LAB_TMP:-$(mktemp -d /tmp/pvdlab.XXXXXX)}
+	LAB_CONF=$LAB_TMP/pvd-vrfd.conf
+	LAB_LOG=$LAB_TMP/daemon.log
+	LAB_RUN=$LAB_TMP/run
+	{
+		echo "links = eth0 eth1"
+		echo "log_level = debug"
+		echo "adopt_grace = 3"
+		echo "state_dir = $LAB_TMP/state"
+		echo "run_dir = $LAB_RUN"
+		printf '%s\n' "$@"
+	} >"$LAB_CONF"
+	ip netns exec "$host" "$DAEMON" --config "$LAB_CONF" >>"$LAB_LOG" 2>&1 &
+	LAB_PID=$!
+	busywait 5000 grep -q 'started' "$LAB_LOG"
+}
+
+# lab_daemon_stop SIGNAL: signal the daemon and reap it; a daemon that does
+# not exit within 10 s is killed and the stop fails.
+lab_daemon_stop() {
+	local rc=0
+	kill "-${1:-TERM}" "$LAB_PID" 2>/dev/null
+	if ! busywait 10000 lab_daemon_gone; then
+		echo "pvd-vrfd did not exit on SIG${1:-TERM}"
+		kill -9 "$LAB_PID"
+		rc=1
+	fi
+	wait "$LAB_PID" 2>/dev/null
+	return $rc
+}
+lab_daemon_gone() { ! kill -0 "$LAB_PID" 2>/dev/null || [ "$(ps -o stat= -p "$LAB_PID")" = Z ]; }
+
+# lab_ra NS ARGS...: one RA from a router's veth0.
+lab_ra() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" $RA --dev veth0 "$@" >/dev/null
+}
+
+# The standard advertisements of the lab.
+lab_ra_a() { lab_ra "$rA" --lifetime 1800 --pvd a.example --seq 1 \
+	--prefix 2001:db8:a::/64,valid=3600,preferred=1800,flags=LA \
+	--rio 2001:db8:a1::/48,pref=high,lifetime=1800 \
+	--rdnss 2001:db8:a::53,lifetime=1800 --dnssl a.example,lifetime=1800 "$@"; }
+lab_ra_b() { lab_ra "$rB" --lifetime 1800 --pvd b.example --seq 1 \
+	--prefix 2001:db8:b::/64,valid=3600,preferred=1800,flags=LA \
+	--rdnss 2001:db8:b::53,lifetime=1800 "$@"; }
+lab_ra_c() { lab_ra "$rC" --lifetime 1800 --prefix 2001:db8:c::/64,valid=3600,preferred=1800,flags=LA "$@"; }
+
+# vrf_of NAME: the VRF whose ifalias is the PvD NAME (empty if none).
+vrf_of() {
+	ip -n "$host" -o -d link show type vrf | awk -v n="$1" '
+		{ for (i = 1; i < NF; i++) if ($i == "alias" && $(i + 1) == n) { sub(":", "", $2); print $2 } }'
+}
+
+table_of() {	# table_of VRF
+	ip -n "$host" -d link show dev "$1" | sed -n 's/.*vrf table \([0-9]*\).*/\1/p'
+}
+
+vrf_count() {
+	ip -n "$host" -o link show type vrf | wc -l
+}
+
+# kernel_snapshot: everything of the host's network state a test compares.
+kernel_snapshot() {
+	{
+		ip -n "$host" -o link show | sed 's/^[0-9]*: //; s/ state [A-Z]*.*//'
+		ip -n "$host" -6 -o addr show | awk '{ print $2, $4 }'
+		ip -n "$host" -6 route show table all | grep -v '^local\|^multicast\|^anycast' |
+			sed 's/ expires [0-9]*sec//'
+	} | sort
+}
+
+# stat_value KEY TEXT: a counter from RUN_DIR/stats after asking for it.
+stat_value() {
+	awk -F'\t' -v k="$1" -v t="$2" '$1 == k && $2 == t { print $3 }' "$LAB_RUN/stats" 2>/dev/null
+}
+
+refresh_stats() {
+	rm -f "$LAB_RUN/stats"
+	kill -USR1 "$LAB_PID"
+	busywait 3000 test -s "$LAB_RUN/stats"
+}
+
+# lab_servers: an HTTP server on port 8080 behind rA, rB and rC each.
+lab_servers() {
+	local x ns
+	for x in a b c; do
+		ns=r${x^^}
+		ip netns exec "${!ns}" $PY -m http.server --bind "2001:db8:${x}1::80" 8080 >/dev/null 2>&1 &
+	done
+	for x in a b c; do
+		ns=r${x^^}
+		busywait 30000 ip netns exec "${!ns}" bash -c ": </dev/tcp/2001:db8:${x}1::80/8080" 2>/dev/null ||
+			{ echo "server behind r${x^^} did not start"; return 1; }
+	done
+}
+
+# lab_finish: the summary, with the daemon's log when anything failed.
+lab_finish() {
+	if [ "$nfail" -ne 0 ] && [ -n "${LAB_LOG:-}" ]; then
+		echo "---- pvd-vrfd log ----"
+		cat "$LAB_LOG"
+		echo "----"
+	fi
+	test_summary
+}

@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Hostile RAs over the wire: each malformed class is dropped (or its bad
+# option ignored), counted by reason, and changes no kernel state; a flood of
+# random PvDs stays within the caps and the daemon's memory stays bounded.
+# Topology: see pvdlab.sh (rA only).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/pvdlab.sh"
+
+lab_up
+require_vrf "$host"
+lab_daemon_start "max_pvds_per_link = 8"
+trap 'lab_daemon_stop TERM; ns_cleanup' EXIT
+lab_ra_a
+busywait 10000 test -n "$(vrf_of a.example)"
+va=$(vrf_of a.example)
+busywait 5000 bash -c "ip -n $host -6 addr show master $va | grep -q 2001:db8:a:"
+before=$(kernel_snapshot)
+
+# Whole-RA drops: each would create a PvD with a prefix if it were accepted.
+bait=(--lifetime 1800 --prefix 2001:db8:e::/64,valid=3600,preferred=1800,flags=LA)
+counter_above() {	# counter_above KEY REASON N: the counter, freshly read, exceeds N
+	refresh_stats && [ "$(stat_value "$1" "$2")" -gt "$3" ] 2>/dev/null
+}
+drop() {	# drop REASON ARGS...: the RA is dropped with exactly REASON
+	local reason=$1 n0
+	shift
+	refresh_stats
+	n0=$(stat_value ra-dropped "$reason")
+	lab_ra "$rA" "$@"
+	busywait 3000 counter_above ra-dropped "$reason" "${n0:-0}" &&
+		[ "$(stat_value ra-dropped "$reason")" -eq $((${n0:-0} + 1)) ]
+	log_test $? 0 "dropped and counted: $reason"
+}
+drop "hop limit is not 255" "${bait[@]}" --hop-limit 254
+drop "source address is not link-local" "${bait[@]}" --src 2001:db8:a::1
+drop "ICMPv6 code is not 0" "${bait[@]}" --code 1
+drop "option runs past the end of the RA" "${bait[@]}" --preset option-past-end
+drop "option length is zero" "${bait[@]}" --preset zero-length-option
+drop "more than 128 options" "${bait[@]}" --preset too-many-options
+drop "option runs past the end of the PvD option" "${bait[@]}" --preset pvd-inner-past-end
+
+# Single bad options inside a.example's own RA: ignored and counted, the
+# rest of the RA still refreshes a.example.
+ignored() {	# ignored REASON ARGS...
+	local reason=$1 n0
+	shift
+	refresh_stats
+	n0=$(stat_value option-ignored "$reason")
+	lab_ra_a "$@"
+	busywait 3000 counter_above option-ignored "$reason" "${n0:-0}"
+	log_test $? 0 "option ignored and counted: $reason"
+}
+ignored "RDNSS option length is even" --preset rdnss-even-length
+ignored "DNSSL label is not letters, digits and inner hyphens" --preset dnssl-shell
+ignored "DNSSL label is not letters, digits and inner hyphens" --preset dnssl-newline
+ignored "DNSSL label is longer than 63" --preset dnssl-long-label
+ignored "route information option length does not fit prefix length" --preset rio-length-mismatch
+ignored "PvD option is not the first one" --outer --preset second-pvd
+ignored "PvD option inside a PvD option" --preset nested-pvd
+
+# PvD IDs that must never become a name, a path or an interface alias; sent
+# with nothing to create, so no state is legitimate.
+for p in pvd-shell pvd-path fqdn-no-terminator fqdn-compression fqdn-label-too-long fqdn-too-long fqdn-root; do
+	lab_ra "$rA" --lifetime 0 --preset "$p"
+done
+refresh_stats
+after=$(kernel_snapshot)
+[ "$before" = "$after" ]
+log_test $? 0 "no kernel state changed by any of the above"
+[ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | head -20
+grep -rlE 'reboot|\.\.|/etc' "$LAB_RUN" 2>/dev/null | grep -q .
+log_test $? 1 "no hostile name reached a file under $LAB_RUN"
+ip -n "$host" -d link show | grep -E 'alias' | grep -qvE 'alias (a\.example|fe80::[0-9a-f]+%eth[01])$'
+log_test $? 1 "no hostile name reached an interface alias"
+
+# Flood: 400 RAs with random PvD names and prefixes.  Caps: 8 PvDs per link.
+rss0=$(awk '/VmRSS/ { print $2 }' "/proc/$LAB_PID/status")
+ip netns exec "$rA" $RA --dev veth0 --flood 400 --seed 7 >/dev/null
+busywait 20000 counter_above refused "too many PvDs on the link" 0
+log_test $? 0 "flood: refusals counted ($(stat_value refused 'too many PvDs on the link'))"
+n=$(vrf_count)
+[ "$n" -le 8 ]
+log_test $? 0 "flood: $n VRFs, within the cap of 8 per link"
+[ "$(ip -n "$host" -6 -o addr show | grep -c 'scope global')" -le 16 ]
+log_test $? 0 "flood: addresses bounded ($(ip -n "$host" -6 -o addr show | grep -c 'scope global'))"
+kill -0 "$LAB_PID"
+log_test $? 0 "daemon still running"
+rss1=$(awk '/VmRSS/ { print $2 }' "/proc/$LAB_PID/status")
+[ "$rss1" -lt $((rss0 + 8192)) ]
+log_test $? 0 "RSS bounded: ${rss0} kB -> ${rss1} kB"
+
+lab_finish

@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Restart: after kill -9 a new daemon re-adopts its VRFs (same names and
+# tables, no duplicates, nothing valid deleted); SIGTERM removes everything
+# it made and nothing else.  Topology: see pvdlab.sh.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/pvdlab.sh"
+
+lab_up
+require_vrf "$host"
+# Someone else's VRF and route, which must survive everything below.
+ip -n "$host" link add blue type vrf table 4000
+ip -n "$host" link set blue up
+ip -n "$host" -6 route add unreachable 2001:db8:ffff::/48 table 4000
+
+lab_daemon_start
+trap 'lab_daemon_stop KILL; ns_cleanup' EXIT
+lab_ra_a
+lab_ra_b
+busywait 10000 test "$(vrf_count)" -eq 3
+log_test $? 0 "two PvD VRFs next to the foreign one"
+busywait 5000 bash -c "ip -n $host -6 addr show master $(vrf_of b.example) | grep -q 2001:db8:b:"
+before=$(ip -n "$host" vrf show | sort)
+addr_before=$(ip -n "$host" -6 -o addr show | awk '/2001:db8:[ab]:/ { print $2, $4 }' | sort)
+
+lab_daemon_stop KILL
+lab_daemon_start
+after=$(ip -n "$host" vrf show | sort)
+[ "$before" = "$after" ]
+log_test $? 0 "after kill -9 and restart: same VRFs and tables"
+grep -q "re-adopting VRF $(vrf_of a.example)" "$LAB_LOG"
+log_test $? 0 "the new daemon re-adopts them"
+lab_ra_a
+lab_ra_b
+sleep 1	# give the daemon a chance to (wrongly) create duplicates
+[ "$(vrf_count)" -eq 3 ] && [ "$(ip -n "$host" vrf show | sort)" = "$before" ]
+log_test $? 0 "fresh RAs: no duplicate VRFs, same names and tables"
+addr_after=$(ip -n "$host" -6 -o addr show | awk '/2001:db8:[ab]:/ { print $2, $4 }' | sort)
+[ "$addr_before" = "$addr_after" ]
+log_test $? 0 "the same addresses on the same sub-interfaces"
+busywait 10000 grep -q 'adoption grace period over' "$LAB_LOG"
+log_test $? 0 "grace period ends"
+[ "$(vrf_count)" -eq 3 ]
+log_test $? 0 "nothing refreshed was removed after the grace period"
+
+lab_daemon_stop TERM
+trap ns_cleanup EXIT
+ip -n "$host" -o link show | grep -q ' pvd'
+log_test $? 1 "SIGTERM: no VRF or sub-interface of ours left"
+ip -n "$host" -6 route show table all | grep -qE 'proto (pvd|249)'
+log_test $? 1 "SIGTERM: no route of ours left"
+ip -n "$host" -d link show blue | grep -q 'vrf table 4000' &&
+	ip -n "$host" -6 route show table 4000 | grep -q 'unreachable 2001:db8:ffff::/48'
+log_test $? 0 "the foreign VRF and its route are untouched"
+ip -n "$host" -6 route show | grep -q 'default .*via fe80::a dev eth0 proto ra'
+log_test $? 0 "the kernel's own default route on eth0 is untouched"
+ls "$LAB_RUN" | grep -q '^pvd'
+log_test $? 1 "no resolv.conf directory left"
+
+lab_finish

@@ -378,7 +378,8 @@ static void solicit_all(struct daemon *d)
 }
 
 /* RFC 4861 §6.3.7: up to MAX_RTR_SOLICITATIONS (3), RTR_SOLICITATION_INTERVAL
- * (4 s) apart; links that come up later get theirs from on_link_changed(). */
+ * (4 s) apart, at start and whenever a managed link comes up (the first may
+ * fail while the link's own link-local address is still tentative). */
 static void on_solicit(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
@@ -387,6 +388,14 @@ static void on_solicit(struct ev_loop *loop, ev_timer *w, int revents)
 	solicit_all(d);
 	if (++d->solicitations >= 3)
 		ev_timer_stop(loop, w);
+}
+
+static void solicit_start(struct daemon *d)
+{
+	d->solicitations = 0;
+	ev_timer_stop(d->loop, &d->solicit);
+	ev_timer_set(&d->solicit, 0, 4);
+	ev_timer_start(d->loop, &d->solicit);
 }
 
 /* ---- kernel events ---- */
@@ -406,7 +415,7 @@ static void on_link_changed(void *userdata, int ifindex, const char *name, bool 
 		return;
 	}
 	if (link_is_managed(d, ifindex, ifname))
-		solicit(d, ifindex, ifname);
+		solicit_start(d);
 }
 
 static void on_dad_failed(void *userdata, const char *dev, const struct in6_addr *addr)
@@ -626,7 +635,7 @@ int main(int argc, char **argv)
 	ev_io_init(&d.icmp_io, on_icmp6, d.icmp_fd, EV_READ);
 	ev_timer_init(&d.expiry, on_expiry, 0, 0);
 	ev_timer_init(&d.grace, on_grace_over, 0, 0);
-	ev_timer_init(&d.solicit, on_solicit, 0, 4);
+	ev_timer_init(&d.solicit, on_solicit, 0, 0);
 	ev_idle_init(&d.reconcile, on_reconcile);
 	ev_signal_init(&d.sigterm, on_signal, SIGTERM);
 	ev_signal_init(&d.sigint, on_signal, SIGINT);
@@ -639,7 +648,7 @@ int main(int argc, char **argv)
 	ev_signal_start(d.loop, &d.sigusr1);
 
 	adopt(&d);
-	ev_timer_start(d.loop, &d.solicit);
+	solicit_start(&d);
 	log_info("pvd-vrfd %s started (config %s)", PACKAGE_VERSION, config);
 	sd_notify(0, "READY=1\nSTATUS=Listening for Router Advertisements");
 	ev_run(d.loop, 0);

@@ -14,7 +14,7 @@ trap 'lab_daemon_stop TERM; ns_cleanup' EXIT
 lab_ra_a
 busywait 10000 test -n "$(vrf_of a.example)"
 va=$(vrf_of a.example)
-busywait 5000 bash -c "ip -n $host -6 addr show master $va | grep -q 2001:db8:a:"
+busywait 5000 bash -c "ip -n $host -6 -o addr show master $va | grep -q 2001:db8:a:"
 before=$(kernel_snapshot)
 
 # Whole-RA drops: each would create a PvD with a prefix if it were accepted.

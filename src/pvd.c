@@ -544,7 +544,9 @@ int pvd_registry_handle_ra(struct pvd_registry *r, const struct ndisc_ra *ra, co
 	return changed;
 }
 
-int pvd_registry_expire(struct pvd_registry *r, uint64_t now)
+/* Remove every object for which `gone` says so, then the PvDs left empty. */
+static int remove_objs_if(struct pvd_registry *r, bool (*gone)(const struct pvd_obj *o, uint64_t arg),
+			  uint64_t arg, const char *why)
 {
 	int changed = 0;
 
@@ -552,15 +554,35 @@ int pvd_registry_expire(struct pvd_registry *r, uint64_t now)
 		struct pvd *p = r->pvds[i];
 
 		for (size_t j = p->n_objs; j-- > 0;)
-			if (p->objs[j].expires_ms <= now) {
-				log_debug("PvD '%s': %s on '%s' expired", p->name,
-					  pvd_obj_kind_to_string(p->objs[j].kind), p->objs[j].ifname);
+			if (gone(&p->objs[j], arg)) {
+				log_debug("PvD '%s': %s on '%s' %s", p->name,
+					  pvd_obj_kind_to_string(p->objs[j].kind), p->objs[j].ifname, why);
 				remove_obj_at(p, j);
 				changed = 1;
 			}
 	}
 	remove_empty_pvds(r);
 	return changed;
+}
+
+static bool expired(const struct pvd_obj *o, uint64_t now)
+{
+	return o->expires_ms <= now;
+}
+
+static bool on_link(const struct pvd_obj *o, uint64_t ifindex)
+{
+	return o->ifindex == (int)ifindex;
+}
+
+int pvd_registry_expire(struct pvd_registry *r, uint64_t now)
+{
+	return remove_objs_if(r, expired, now, "expired");
+}
+
+int pvd_registry_forget_link(struct pvd_registry *r, int ifindex)
+{
+	return remove_objs_if(r, on_link, (uint64_t)ifindex, "forgotten with its link");
 }
 
 uint64_t pvd_registry_next_expiry(const struct pvd_registry *r)
@@ -572,23 +594,6 @@ uint64_t pvd_registry_next_expiry(const struct pvd_registry *r)
 			if (r->pvds[i]->objs[j].expires_ms < next)
 				next = r->pvds[i]->objs[j].expires_ms;
 	return next;
-}
-
-int pvd_registry_forget_link(struct pvd_registry *r, int ifindex)
-{
-	int changed = 0;
-
-	for (size_t i = 0; i < r->n_pvds; i++) {
-		struct pvd *p = r->pvds[i];
-
-		for (size_t j = p->n_objs; j-- > 0;)
-			if (p->objs[j].ifindex == ifindex) {
-				remove_obj_at(p, j);
-				changed = 1;
-			}
-	}
-	remove_empty_pvds(r);
-	return changed;
 }
 
 int pvd_registry_dad_failed(struct pvd_registry *r, const char *subif, const struct in6_addr *addr)

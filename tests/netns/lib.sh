@@ -45,8 +45,10 @@ ns_cleanup() {
 trap ns_cleanup EXIT
 
 # busywait TIMEOUT_MS CMD...: poll CMD until it succeeds or the deadline passes.
+# Deadlines are for a native kernel; under emulation (TCG) run-in-vm sets
+# PVD_WAIT_SCALE to stretch them.
 busywait() {
-	local deadline=$(($(date +%s%3N) + $1))
+	local deadline=$(($(date +%s%3N) + $1 * ${PVD_WAIT_SCALE:-1}))
 	shift
 	until "$@"; do
 		[ "$(date +%s%3N)" -lt "$deadline" ] || return 1

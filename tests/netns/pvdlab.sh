@@ -83,6 +83,15 @@ lab_daemon_start() {
 
 # lab_daemon_stop SIGNAL: signal the daemon and reap it; a daemon that does
 # not exit within 10 s is killed and the stop fails.
+# lab_start [EXTRA CONFIG LINES]: the lab, a VRF-capable kernel, the daemon,
+# and a trap that stops the daemon and removes the lab on exit.
+lab_start() {
+	lab_up
+	require_vrf "$host"
+	lab_daemon_start "$@"
+	trap 'lab_daemon_stop TERM; ns_cleanup' EXIT
+}
+
 lab_daemon_stop() {
 	local rc=0
 	kill "-${1:-TERM}" "$LAB_PID" 2>/dev/null

@@ -7,10 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pvdlab.sh"
 
-lab_up
-require_vrf "$host"
-lab_daemon_start
-trap 'lab_daemon_stop TERM; ns_cleanup' EXIT
+lab_start
 
 our_addr() {	# our_addr VRF: the global address in 2001:db8:a::/64 on VRF's slaves
 	ip -n "$host" -6 -o addr show master "$1" | awk '$4 ~ /^2001:db8:a:/ && !/tentative|dadfailed/ { sub("/.*", "", $4); print $4 }'

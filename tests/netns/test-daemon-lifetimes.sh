@@ -7,10 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pvdlab.sh"
 
-lab_up
-require_vrf "$host"
-lab_daemon_start
-trap 'lab_daemon_stop TERM; ns_cleanup' EXIT
+lab_start
 
 lab_ra_a
 busywait 10000 test -n "$(vrf_of a.example)"

@@ -7,10 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pvdlab.sh"
 
-lab_up
-require_vrf "$host"
-lab_daemon_start
-trap 'lab_daemon_stop TERM; ns_cleanup' EXIT
+lab_start
 lab_ra_a
 lab_ra_b
 lab_ra_c
@@ -75,24 +72,22 @@ log_test $? 0 "resolv.conf of a.example: its RDNSS and DNSSL"
 # and not the other's.
 in_vrf() { local v=$1; shift; ip netns exec "$host" ip vrf exec "$v" "$@"; }
 lab_servers
-busywait 5000 in_vrf "$va" ping -6 -c 1 -W 2 2001:db8:a1::80 >/dev/null
-log_test $? 0 "ping6 from $va (a.example) to server A"
-src=$(in_vrf "$va" curl -sS -g -o /dev/null -w '%{local_ip}' --max-time 5 'http://[2001:db8:a1::80]:8080/')
-[[ $src == 2001:db8:a:* ]]
-log_test $? 0 "TCP from $va to server A, source $src in 2001:db8:a::/64"
-in_vrf "$va" curl -sS -g -o /dev/null --max-time 3 'http://[2001:db8:b1::80]:8080/' 2>/dev/null
-[ $? -ne 0 ]
-log_test $? 0 "TCP from $va to server B fails"
-in_vrf "$va" ping -6 -c 1 -W 1 2001:db8:b1::80 >/dev/null 2>&1
-[ $? -ne 0 ]
-log_test $? 0 "ping6 from $va to server B fails"
-busywait 5000 in_vrf "$vb" ping -6 -c 1 -W 2 2001:db8:b1::80 >/dev/null
-log_test $? 0 "ping6 from $vb (b.example) to server B"
-src=$(in_vrf "$vb" curl -sS -g -o /dev/null -w '%{local_ip}' --max-time 5 'http://[2001:db8:b1::80]:8080/')
-[[ $src == 2001:db8:b:* ]]
-log_test $? 0 "TCP from $vb to server B, source $src in 2001:db8:b::/64"
-in_vrf "$vb" curl -sS -g -o /dev/null --max-time 3 'http://[2001:db8:a1::80]:8080/' 2>/dev/null
-[ $? -ne 0 ]
-log_test $? 0 "TCP from $vb to server A fails"
+reaches_only() {	# reaches_only VRF X Y: server X from an address of X's prefix; not server Y
+	local v=$1 x=$2 y=$3 src
+	busywait 5000 in_vrf "$v" ping -6 -c 1 -W 2 "2001:db8:${x}1::80" >/dev/null
+	log_test $? 0 "ping6 from $v to server $x"
+	src=$(in_vrf "$v" curl -sS -g -o /dev/null -w '%{local_ip}' --max-time 5 "http://[2001:db8:${x}1::80]:8080/")
+	[[ $src == 2001:db8:$x:* ]]
+	log_test $? 0 "TCP from $v to server $x, source $src in 2001:db8:$x::/64"
+	in_vrf "$v" curl -sS -g -o /dev/null --max-time 3 "http://[2001:db8:${y}1::80]:8080/" 2>/dev/null
+	[ $? -ne 0 ]
+	log_test $? 0 "TCP from $v to server $y fails"
+	in_vrf "$v" ping -6 -c 1 -W 1 "2001:db8:${y}1::80" >/dev/null 2>&1
+	[ $? -ne 0 ]
+	log_test $? 0 "ping6 from $v to server $y fails"
+}
+reaches_only "$va" a b
+reaches_only "$vb" b a
+reaches_only "$vc" c a
 
 lab_finish

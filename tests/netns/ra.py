@@ -306,8 +306,8 @@ def mac_bytes(text):
 #
 # Malformed and hostile inputs, one per attack class.  Each returns option
 # bytes placed where --preset appears (outer RA, or inside the PvD option
-# when after --pvd), except the ones marked outer-only, which build PvD
-# options themselves.
+# when after --pvd), except the ones marked outer-only, which build whole
+# PvD options themselves.
 
 def _pvd_simple(name, seq, inner=b''):
     return opt_pvd(dns_name(name), seq, inner=inner)
@@ -321,6 +321,11 @@ def _raw_dnssl(wire, lifetime=600):
     return opt_dnssl([wire], lifetime)
 
 
+def _nested_pvd(in_pvd):
+    inner = _pvd_simple('inner.example', 2, _pio_doc(0xf2))
+    return inner if in_pvd else _pvd_simple('outer.example', 1, _pio_doc(0xf1) + inner)
+
+
 def _raw_label_name(*labels):
     return b''.join(bytes([len(l)]) + l for l in labels) + b'\0'
 
@@ -328,64 +333,65 @@ def _raw_label_name(*labels):
 PRESETS = {
     # name: (outer_only, description, builder)
     'rdnss-even-length': (False, 'RDNSS with Length 2 (must be odd, >= 3: RFC 8106 §5.1)',
-                          lambda: option(OPT_RDNSS, struct.pack('!HI', 0, 600) +
+                          lambda in_pvd: option(OPT_RDNSS, struct.pack('!HI', 0, 600) +
                                          in6('2001:db8::53')[:8], 2)),
     'rdnss-too-short': (False, 'RDNSS with Length 1 (no address)',
-                        lambda: option(OPT_RDNSS, struct.pack('!HI', 0, 600), 1)),
+                        lambda in_pvd: option(OPT_RDNSS, struct.pack('!HI', 0, 600), 1)),
     'option-past-end': (False, 'a PIO claiming Length 4 with only 8 octets left: place it last',
-                        lambda: bytes([OPT_PIO, 4, 64, 0xc0, 0, 0, 0x0e, 0x10])),
+                        lambda in_pvd: bytes([OPT_PIO, 4, 64, 0xc0, 0, 0, 0x0e, 0x10])),
     'zero-length-option': (False, 'a PIO with Length 0 (RFC 4861 §4.6: silently discard the RA)',
-                           lambda: bytes([OPT_PIO, 0]) + bytes(6)),
+                           lambda in_pvd: bytes([OPT_PIO, 0]) + bytes(6)),
     'pio-bad-length': (False, 'a PIO with Length 3 instead of 4',
-                       lambda: option(OPT_PIO, struct.pack('!BBIII', 64, 0xc0, 3600, 1800, 0) +
+                       lambda in_pvd: option(OPT_PIO, struct.pack('!BBIII', 64, 0xc0, 3600, 1800, 0) +
                                       in6('2001:db8:bad::')[:8])),
     'dnssl-label-overflow': (False, 'DNSSL whose first label (63) runs past the option end',
-                             lambda: _raw_dnssl(b'\x3fexample\0')),
+                             lambda in_pvd: _raw_dnssl(b'\x3fexample\0')),
     'dnssl-long-label': (False, 'DNSSL with a 64-octet label (RFC 1035 allows 63)',
-                         lambda: _raw_dnssl(_raw_label_name(b'a' * 64, b'example'))),
+                         lambda in_pvd: _raw_dnssl(_raw_label_name(b'a' * 64, b'example'))),
     'dnssl-shell': (False, 'DNSSL names with shell metacharacters: $(reboot), `reboot`, ;reboot',
-                    lambda: opt_dnssl([_raw_label_name(b'$(reboot)', b'example'),
+                    lambda in_pvd: opt_dnssl([_raw_label_name(b'$(reboot)', b'example'),
                                        _raw_label_name(b'`reboot`', b'example'),
                                        _raw_label_name(b'a;reboot', b'example')], 600)),
     'dnssl-newline': (False, 'DNSSL label with a newline: resolv.conf injection',
-                      lambda: _raw_dnssl(_raw_label_name(b'x\nnameserver 192.0.2.66', b'example'))),
+                      lambda in_pvd: _raw_dnssl(_raw_label_name(b'x\nnameserver 192.0.2.66', b'example'))),
     'rio-length-mismatch': (False, 'RIO with Prefix Length 64 but Length 1 (RFC 4191 §2.3)',
-                            lambda: opt_rio(prefix('2001:db8:aa::/64'), 'high', 600, length=1)),
+                            lambda in_pvd: opt_rio(prefix('2001:db8:aa::/64'), 'high', 600, length=1)),
     'rio-prefix-too-long': (False, 'RIO with Prefix Length 129',
-                            lambda: opt_rio(prefix('2001:db8:aa::/128'), 'high', 600,
+                            lambda in_pvd: opt_rio(prefix('2001:db8:aa::/128'), 'high', 600,
                                             length=3, prefixlen=129)),
     'too-many-options': (False, '129 options (type 253, RFC 4727): over the 128 cap',
-                         lambda: option(OPT_EXPERIMENT, bytes(6)) * 129),
+                         lambda in_pvd: option(OPT_EXPERIMENT, bytes(6)) * 129),
     'second-pvd': (True, 'two PvD options, first.example then second.example (RFC 8801 §3.4: '
                          'use the first)',
-                   lambda: _pvd_simple('first.example', 1, _pio_doc(0xf1)) +
+                   lambda in_pvd: _pvd_simple('first.example', 1, _pio_doc(0xf1)) +
                    _pvd_simple('second.example', 2, _pio_doc(0xf2))),
-    'nested-pvd': (True, 'PvD outer.example containing PvD inner.example (RFC 8801 §3.2: MUST NOT)',
-                   lambda: _pvd_simple('outer.example', 1, _pio_doc(0xf1) +
-                                       _pvd_simple('inner.example', 2, _pio_doc(0xf2)))),
+    'nested-pvd': (False, 'a PvD option inner.example inside the PvD option (RFC 8801 §3.2: '
+                          'MUST NOT); outside --pvd, inside a PvD outer.example',
+                   lambda in_pvd: _nested_pvd(in_pvd)),
     'fqdn-no-terminator': (True, 'PvD ID whose labels run to the option end, no root label',
-                           lambda: opt_pvd(b'\x09noterminu', 1)),
+                           lambda in_pvd: opt_pvd(b'\x09noterminu', 1)),
     'fqdn-label-too-long': (True, 'PvD ID with a 64-octet label',
-                            lambda: opt_pvd(_raw_label_name(b'a' * 64, b'example'), 1)),
+                            lambda in_pvd: opt_pvd(_raw_label_name(b'a' * 64, b'example'), 1)),
     'fqdn-too-long': (True, 'PvD ID of 5 x 63-octet labels (> 255 octets)',
-                      lambda: opt_pvd(_raw_label_name(*([b'a' * 63] * 5)), 1)),
+                      lambda in_pvd: opt_pvd(_raw_label_name(*([b'a' * 63] * 5)), 1)),
     'fqdn-compression': (True, 'PvD ID with a compression pointer (RFC 8801 §3.1: MUST NOT)',
-                         lambda: opt_pvd(b'\x03pvd\xc0\x0c', 1)),
+                         lambda in_pvd: opt_pvd(b'\x03pvd\xc0\x0c', 1)),
     'fqdn-root': (True, 'PvD ID that is the root name alone',
-                  lambda: opt_pvd(b'\0', 1)),
+                  lambda in_pvd: opt_pvd(b'\0', 1)),
     'pvd-shell': (True, 'PvD ID $(reboot).example: shell metacharacters in the name',
-                  lambda: opt_pvd(_raw_label_name(b'$(reboot)', b'example'), 1, inner=_pio_doc(0xf3))),
+                  lambda in_pvd: opt_pvd(_raw_label_name(b'$(reboot)', b'example'), 1, inner=_pio_doc(0xf3))),
     'pvd-path': (True, 'PvD ID with labels "..", "x/../../etc": path characters',
-                 lambda: opt_pvd(_raw_label_name(b'..', b'x/../../etc', b'example'), 1)),
+                 lambda in_pvd: opt_pvd(_raw_label_name(b'..', b'x/../../etc', b'example'), 1)),
     'pvd-length-past-end': (True, 'PvD option whose Length claims 8 units more than it has',
-                            lambda: opt_pvd(dns_name('long.example'), 1, inner=_pio_doc(0xf4),
+                            lambda in_pvd: opt_pvd(dns_name('long.example'), 1, inner=_pio_doc(0xf4),
                                             length=len(_pvd_simple('long.example', 1,
                                                                    _pio_doc(0xf4))) // 8 + 8)),
-    'pvd-inner-past-end': (True, 'PvD option whose inner PIO runs past the PvD option end',
-                           lambda: opt_pvd(dns_name('inner.example'), 1,
-                                           inner=bytes([OPT_PIO, 4]) + bytes(6)) + _pio_doc(0xf5)[8:]),
+    'pvd-inner-past-end': (True, 'PvD option whose inner PIO runs past its end (not the RA\'s)',
+                           lambda in_pvd: opt_pvd(dns_name('inner.example'), 1,
+                                                  inner=bytes([OPT_PIO, 4]) + bytes(6)) +
+                           option(OPT_EXPERIMENT, bytes(6)) * 3),
     'pvd-r-without-header': (True, 'PvD option with the R flag but no RA header after the name',
-                             lambda: opt_pvd(dns_name('r.example'), 1, r=True)),
+                             lambda in_pvd: opt_pvd(dns_name('r.example'), 1, r=True)),
 }
 
 
@@ -437,7 +443,7 @@ def build(args, slla=None):
             outer_only, _, fn = PRESETS[value]
             if outer_only and in_pvd:
                 raise UsageError(f"preset '{value}' builds PvD options: put it outside --pvd")
-            data = fn()
+            data = fn(in_pvd)
         elif kind == 'inner_header':
             continue
         else:
@@ -686,13 +692,13 @@ def selftest(with_scapy):
         failed += not ok
         print(f"{'ok' if ok else 'FAIL'} - preset {name} builds ({len(msg)} octets)")
     checks = [
-        ('rdnss-even-length has Length 2', PRESETS['rdnss-even-length'][2]()[1] == 2),
-        ('too-many-options has 129 options', len(PRESETS['too-many-options'][2]()) == 129 * 8),
+        ('rdnss-even-length has Length 2', PRESETS['rdnss-even-length'][2](False)[1] == 2),
+        ('too-many-options has 129 options', len(PRESETS['too-many-options'][2](False)) == 129 * 8),
         ('second-pvd holds two PvD options',
-         PRESETS['second-pvd'][2]()[0] == OPT_PVD and
-         PRESETS['second-pvd'][2]()[PRESETS['second-pvd'][2]()[1] * 8] == OPT_PVD),
+         PRESETS['second-pvd'][2](False)[0] == OPT_PVD and
+         PRESETS['second-pvd'][2](False)[PRESETS['second-pvd'][2](False)[1] * 8] == OPT_PVD),
         ('fqdn-no-terminator has no zero octet in its name',
-         0 not in PRESETS['fqdn-no-terminator'][2]()[6:]),
+         0 not in PRESETS['fqdn-no-terminator'][2](False)[6:]),
     ]
     for name, ok in checks:
         failed += not ok

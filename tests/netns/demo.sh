@@ -25,7 +25,7 @@ lab_ra_b && echo "  rB: PvD b.example, prefix 2001:db8:b::/64, DNS 2001:db8:b::5
 busywait 10000 test "$(vrf_count)" -eq 2 || { echo "the VRFs did not appear"; cat "$LAB_LOG"; exit 1; }
 va=$(vrf_of a.example)
 vb=$(vrf_of b.example)
-busywait 5000 bash -c "ip -n $host -6 -o addr show master $va | grep -q 'scope global' && ip -n $host -6 -o addr show master $vb | grep -q 'scope global'"
+busywait 5000 vrf_has "$va" 'scope global' && busywait 5000 vrf_has "$vb" 'scope global'
 
 say "One VRF per PvD (its alias is the PvD's name)"
 show ip -n "$host" vrf show
@@ -35,8 +35,8 @@ show ip -n "$host" -6 route show table "$(table_of "$va")"
 show ip -n "$host" -6 route show table "$(table_of "$vb")"
 say "... and its sub-interface holds the PvD's address"
 for v in "$va" "$vb"; do
-	printf '$ ip -6 -o addr show master %s scope global\n' "$v"
-	ip -n "$host" -6 -o addr show master "$v" scope global | awk '{ print "  " $2, $4 }'
+	printf '$ ip -6 -o addr show dev <each slave of %s>\n' "$v"
+	vrf_addrs "$v" | awk '/scope global/ { print "  " $2, $4 }'
 done
 say "Per-PvD resolv.conf"
 show cat "$LAB_RUN/$va/resolv.conf"

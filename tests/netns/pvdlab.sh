@@ -132,6 +132,17 @@ table_of() {	# table_of VRF
 	ip -n "$host" -d link show dev "$1" | sed -n 's/.*vrf table \([0-9]*\).*/\1/p'
 }
 
+# vrf_addrs VRF: `ip -o` lines of every IPv6 address on the VRF's slaves.
+# (iproute2 6.1's `ip -6 addr show master VRF` does not filter by master.)
+vrf_addrs() {
+	local s
+	for s in $(ip -n "$host" -o link show master "$1" | awk -F': ' '{ sub("@.*", "", $2); print $2 }'); do
+		ip -n "$host" -6 -o addr show dev "$s"
+	done
+}
+vrf_has() { vrf_addrs "$1" | grep -qE "$2"; }	# vrf_has VRF REGEX
+vrf_lacks() { ! vrf_has "$@"; }
+
 vrf_count() {
 	ip -n "$host" -o link show type vrf | wc -l
 }

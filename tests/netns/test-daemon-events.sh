@@ -10,7 +10,7 @@ source "$(dirname "$0")/pvdlab.sh"
 lab_start
 
 our_addr() {	# our_addr VRF: the global address in 2001:db8:a::/64 on VRF's slaves
-	ip -n "$host" -6 -o addr show master "$1" | awk '$4 ~ /^2001:db8:a:/ && !/tentative|dadfailed/ { sub("/.*", "", $4); print $4 }'
+	vrf_addrs "$1" | awk '$4 ~ /^2001:db8:a:/ && !/tentative|dadfailed/ { sub("/.*", "", $4); print $4 }'
 }
 lab_ra_a
 busywait 10000 test -n "$(vrf_of a.example)"

@@ -11,7 +11,7 @@ lab_start "max_pvds_per_link = 8"
 lab_ra_a
 busywait 10000 test -n "$(vrf_of a.example)"
 va=$(vrf_of a.example)
-busywait 5000 bash -c "ip -n $host -6 -o addr show master $va | grep -q 2001:db8:a:"
+busywait 5000 vrf_has "$va" 2001:db8:a:
 before=$(kernel_snapshot)
 
 # Whole-RA drops: each would create a PvD with a prefix if it were accepted.

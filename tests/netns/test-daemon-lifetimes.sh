@@ -26,7 +26,7 @@ busywait 3000 grep -q "PvD 'a.example': sequence 2, H=0, L=0, delay 5" "$LAB_LOG
 log_test $? 0 "sequence and delay change logged"
 
 lab_ra "$rA" --lifetime 0 --pvd a.example --seq 2 --prefix 2001:db8:a::/64,valid=0,preferred=0,flags=LA
-busywait 5000 bash -c "! ip -n $host -6 -o addr show master $va | grep -q 2001:db8:a:"
+busywait 5000 vrf_lacks "$va" 2001:db8:a:
 log_test $? 0 "PIO valid lifetime 0: address gone"
 busywait 5000 bash -c "! ip -n $host -6 route show table $ta | grep -q '^2001:db8:a::/64'"
 log_test $? 0 "PIO valid lifetime 0: prefix route gone"
@@ -46,9 +46,9 @@ log_test $? 1 "... and table $ta is empty"
 lab_ra "$rA" --lifetime 4 --pvd a.example --seq 4 --prefix 2001:db8:a::/64,valid=4,preferred=2,flags=LA
 busywait 10000 test -n "$(vrf_of a.example)"
 va=$(vrf_of a.example)
-busywait 5000 bash -c "ip -n $host -6 -o addr show master $va | grep -q 2001:db8:a:"
+busywait 5000 vrf_has "$va" 2001:db8:a:
 log_test $? 0 "short-lived PvD: address present"
-ip -n "$host" -6 -o addr show master "$va" | grep 2001:db8:a: | grep -q 'valid_lft [1-4]sec'
+vrf_has "$va" '2001:db8:a:.*valid_lft [1-4]sec'
 log_test $? 0 "... with its lifetime handed to the kernel"
 busywait 10000 test -z "$(vrf_of a.example)"
 log_test $? 0 "after 4 s everything expired: VRF gone"

@@ -48,7 +48,7 @@ busywait 5000 has_route main "^default .*via fe80::a dev eth0 proto ra"
 log_test $? 0 "main table: the kernel's own default route via rA is still there"
 
 addr_in() {	# addr_in VRF PREFIX: a global address of PREFIX on one of VRF's slaves
-	ip -n "$host" -6 -o addr show master "$1" | grep -qE "inet6 $2[0-9a-f:]+/64 .*scope global"
+	vrf_has "$1" "inet6 $2[0-9a-f:]+/64 .*scope global"
 }
 busywait 5000 addr_in "$va" "2001:db8:a:"
 log_test $? 0 "SLAAC address from 2001:db8:a::/64 in $va"

@@ -19,7 +19,7 @@ lab_ra_a
 lab_ra_b
 busywait 10000 test "$(vrf_count)" -eq 3
 log_test $? 0 "two PvD VRFs next to the foreign one"
-busywait 5000 bash -c "ip -n $host -6 -o addr show master $(vrf_of b.example) | grep -q 2001:db8:b:"
+busywait 5000 vrf_has "$(vrf_of b.example)" 2001:db8:b:
 before=$(ip -n "$host" vrf show | sort)
 addr_before=$(ip -n "$host" -6 -o addr show | awk '/2001:db8:[ab]:/ { print $2, $4 }' | sort)
 

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * Kernel reconciler: makes the kernel's pvd-vrfd-owned objects match a
+ * desired state and touches nothing else.  Ownership marks:
+ *   VRF devices and sub-interfaces   name starts with cfg->vrf_prefix
+ *                                    (VRFs: kind vrf; sub-interfaces: kind
+ *                                    ipvlan or macvlan)
+ *   addresses                        IFA_PROTO == cfg->addr_proto
+ *   routes                           rtm_protocol == cfg->route_proto
+ * Objects without the mark are never changed or removed, even when they are
+ * in the way of a wanted one (that is reported as -EEXIST).
+ */
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ev_loop;
+struct kernel;
+
+enum kernel_subif_kind {
+	KERNEL_SUBIF_IPVLAN,    /* ipvlan mode l2: shares the parent's MAC */
+	KERNEL_SUBIF_MACVLAN,   /* macvlan mode bridge: own MAC */
+};
+
+struct kernel_config {
+	uint8_t route_proto;    /* rtm_protocol of our routes, e.g. 249 ("pvd" in rt_protos.d) */
+	uint8_t addr_proto;     /* IFA_PROTO of our addresses; not 0-3 (the kernel's own) */
+	enum kernel_subif_kind subif_kind;
+	const char *vrf_prefix; /* every VRF and sub-interface we own starts with it; 1 to IFNAMSIZ-2 chars */
+};
+
+struct kvrf {
+	char name[IFNAMSIZ];
+	uint32_t table;
+	char alias[256];        /* IFLA_IFALIAS: PvD FQDN or implicit name */
+};
+
+struct ksubif {
+	char name[IFNAMSIZ];
+	int parent_ifindex;
+	char vrf[IFNAMSIZ];     /* master; must be a VRF in the same state */
+};
+
+/* Lifetimes in seconds, UINT32_MAX = forever.  0 < preferred <= valid. */
+struct kaddr {
+	char dev[IFNAMSIZ];
+	struct in6_addr addr;
+	uint8_t plen;
+	uint32_t valid, preferred;
+};
+
+/*
+ * A route is identified by (table, dst/plen, metric): that is the key the
+ * kernel's IPv6 NLM_F_REPLACE matches, and same-metric gateway routes would
+ * be merged into one multipath route whose per-path lifetime and preference
+ * cannot be kept apart.  So at most one route per key (a duplicate is
+ * refused with -EINVAL); give each router its own metric.
+ */
+struct kroute {
+	uint32_t table;
+	struct in6_addr dst;
+	uint8_t plen;
+	struct in6_addr gw;     /* :: = on-link */
+	char dev[IFNAMSIZ];
+	uint32_t lifetime;      /* seconds, UINT32_MAX = no expiry (RTA_EXPIRES) */
+	int8_t pref;            /* RFC 4191: -1 low, 0 medium, 1 high (RTA_PREF) */
+	uint32_t metric;        /* 0 = the kernel's default, 1024 */
+};
+
+struct kernel_state {
+	const struct kvrf *vrfs;
+	size_t n_vrfs;
+	const struct ksubif *subifs;
+	size_t n_subifs;
+	const struct kaddr *addrs;
+	size_t n_addrs;
+	const struct kroute *routes;
+	size_t n_routes;
+};
+
+/* Callbacks, all optional; called from the event loop, never from inside
+ * another kernel_*() call.  They may call any kernel_*() function except
+ * kernel_close(). */
+struct kernel_events {
+	/* A link appeared, was removed, renamed, or its "up" (IFF_UP and
+	 * IFF_LOWER_UP) changed.  Any link, owned or not. */
+	void (*link_changed)(void *userdata, int ifindex, const char *name, bool up, bool removed);
+	/* An owned address failed DAD.  The kernel keeps a forever address as
+	 * "dadfailed tentative" (refreshing it reports it again) and deletes
+	 * one with a finite valid lifetime; either way the caller must drop
+	 * the address from its state (RFC 7217: next DAD counter). */
+	void (*dad_failed)(void *userdata, const char *dev, const struct in6_addr *addr);
+	/* Events were lost (ENOBUFS): the link cache is refilled already; the
+	 * caller re-reads link state and re-reconciles everything. */
+	void (*resync_needed)(void *userdata);
+};
+
+int kernel_open(struct ev_loop *loop, const struct kernel_config *cfg, const struct kernel_events *ev,
+		void *userdata, struct kernel **ret);
+/* Accepts NULL, returns NULL; removes nothing from the kernel. */
+struct kernel *kernel_close(struct kernel *k);
+
+/*
+ * Make owned objects match `want`: creates missing VRFs (up, table, ifalias),
+ * sub-interfaces (of the parent, enslaved to the VRF, accept_ra=0 and
+ * autoconf=0, up), addresses (NLM_F_REPLACE so lifetimes refresh, IFA_PROTO,
+ * noprefixroute) and routes (NLM_F_REPLACE, route_proto, RTA_EXPIRES when
+ * finite, RTA_PREF); fixes owned objects that differ.  With remove_stale,
+ * first deletes owned objects that are not in `want`.  Keeps going after a
+ * failure, logs each one, returns the first error.
+ */
+int kernel_reconcile(struct kernel *k, const struct kernel_state *want, bool remove_stale);
+
+/* The owned VRFs present now, for adoption after a restart.  *ret_vrfs is
+ * malloc'd (NULL when *ret_n is 0). */
+int kernel_list_owned_vrfs(struct kernel *k, struct kvrf **ret_vrfs, size_t *ret_n);
+
+/* Clean stop: delete every owned sub-interface and VRF, then every owned
+ * route and address left anywhere else.  Returns the first error. */
+int kernel_remove_all(struct kernel *k);
+
+/* Link lookups from the link cache (kept current by the event socket). */
+int kernel_link_ifindex(struct kernel *k, const char *name);   /* ifindex, or -ENODEV */
+int kernel_link_name(struct kernel *k, int ifindex, char ret_name[IFNAMSIZ]);   /* 0 or -ENODEV */
+bool kernel_link_is_up(struct kernel *k, int ifindex);          /* IFF_UP and IFF_LOWER_UP */

@@ -332,9 +332,10 @@ def _raw_label_name(*labels):
 
 PRESETS = {
     # name: (outer_only, description, builder)
-    'rdnss-even-length': (False, 'RDNSS with Length 2 (must be odd, >= 3: RFC 8106 §5.1)',
+    'rdnss-even-length': (False, 'RDNSS with Length 4: one address and a half, the CVE-2020-16898 '
+                          'shape (must be odd: RFC 8106 §5.1)',
                           lambda in_pvd: option(OPT_RDNSS, struct.pack('!HI', 0, 600) +
-                                         in6('2001:db8::53')[:8], 2)),
+                                         in6('2001:db8::53') + in6('2001:db8::54')[:8], 4)),
     'rdnss-too-short': (False, 'RDNSS with Length 1 (no address)',
                         lambda in_pvd: option(OPT_RDNSS, struct.pack('!HI', 0, 600), 1)),
     'option-past-end': (False, 'a PIO claiming Length 4 with only 8 octets left: place it last',
@@ -692,7 +693,8 @@ def selftest(with_scapy):
         failed += not ok
         print(f"{'ok' if ok else 'FAIL'} - preset {name} builds ({len(msg)} octets)")
     checks = [
-        ('rdnss-even-length has Length 2', PRESETS['rdnss-even-length'][2](False)[1] == 2),
+        ('rdnss-even-length has Length 4', PRESETS['rdnss-even-length'][2](False)[1] == 4 and
+         len(PRESETS['rdnss-even-length'][2](False)) == 32),
         ('too-many-options has 129 options', len(PRESETS['too-many-options'][2](False)) == 129 * 8),
         ('second-pvd holds two PvD options',
          PRESETS['second-pvd'][2](False)[0] == OPT_PVD and

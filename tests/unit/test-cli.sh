@@ -38,6 +38,53 @@ check "pvd: no command" 2 "^Usage: pvd" "$cli"
 check "pvd: unknown option" 2 "^Usage: pvd" "$cli" --bogus
 check "pvd: unknown command" 2 "unknown command 'frobnicate'" "$cli" frobnicate
 check "pvd: --version" 0 "^pvd [0-9]" "$cli" --version
+check "pvd: --help on stdout" 0 "^  exec NAME -- CMD" "$cli" --help
+check "pvd list: stray argument" 2 "list: unexpected argument 'x'" "$cli" list x
+check "pvd list: --json with --names" 2 "exclude each other" "$cli" list --json --names
+check "pvd show: no NAME" 2 "show: missing PvD NAME" "$cli" show
+check "pvd show: two NAMEs" 2 "show: unexpected argument 'b.example'" "$cli" show a.example b.example
+check "pvd show: unknown option" 2 "^Usage: pvd" "$cli" show --bogus a.example
+check "pvd monitor: stray argument" 2 "monitor: unexpected argument 'x'" "$cli" monitor x
+check "pvd monitor: --names" 2 "^Usage: pvd" "$cli" monitor --names
+check "pvd exec: no NAME" 2 "exec: missing PvD NAME" "$cli" exec
+check "pvd exec: no command" 2 "exec: missing command" "$cli" exec a.example --
+check "pvd exec: --json does not apply" 2 "do not apply" "$cli" --json exec a.example -- true
+
+# No bus at all, then a bus with nobody on it: a clear message, exit 1, and
+# exec runs nothing.
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$tmp/nobus
+export DBUS_SYSTEM_BUS_ADDRESS
+check "pvd list: no system bus" 1 "cannot connect to the system bus at unix:path=.*nobus" "$cli" list
+if command -v dbus-daemon >/dev/null; then
+	cat >"$tmp/bus.conf" <<-EOF
+	<busconfig>
+	  <type>system</type>
+	  <listen>unix:path=$tmp/bus</listen>
+	  <auth>EXTERNAL</auth>
+	  <policy context="default">
+	    <allow user="*"/>
+	    <allow own="*"/>
+	    <allow send_destination="*"/>
+	    <allow receive_sender="*"/>
+	  </policy>
+	</busconfig>
+	EOF
+	dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog 2>"$tmp/bus.log" &
+	bus_pid=$!
+	trap 'kill $bus_pid 2>/dev/null; wait $bus_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+	for _ in $(seq 100); do [ -S "$tmp/bus" ] && break; sleep 0.05; done
+	DBUS_SYSTEM_BUS_ADDRESS=unix:path=$tmp/bus
+	for c in list "show a.example" monitor; do
+		# shellcheck disable=SC2086
+		check "pvd $c: daemon not running" 1 "pvd-vrfd is not running" timeout 10 "$cli" $c
+	done
+	check "pvd exec: daemon not running, nothing run" 1 "pvd-vrfd is not running" \
+		"$cli" exec a.example -- touch "$tmp/ran"
+	[ ! -e "$tmp/ran" ]
+	n=$((n + 1)); if [ $? -eq 0 ]; then echo "ok $n - pvd exec: the command did not run"; else failed=$((failed + 1)); echo "not ok $n - pvd exec: the command ran"; fi
+else
+	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - dbus-daemon not installed (package dbus)"
+fi
 
 echo "1..$n"
 echo "# $((n - failed)) passed, $failed failed"

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "bus.h"
 #include "conf.h"
 #include "dns.h"
 #include "icmp6.h"
@@ -56,6 +57,7 @@ struct daemon {
 	uint64_t not_managed;		/* RAs on links we do not manage */
 	char (*dns_vrfs)[IFNAMSIZ];	/* VRFs we wrote a resolv.conf for */
 	size_t n_dns_vrfs;
+	struct bus *bus;		/* NULL: running without D-Bus */
 };
 
 static uint64_t now_ms(void)
@@ -273,6 +275,7 @@ static void on_reconcile(struct ev_loop *loop, ev_idle *w, int revents)
 		log_warning("kernel reconciliation incomplete: %s", strerror(-r));
 	want_free(&want);
 	dns_sync(d);
+	bus_sync(d->bus, d->registry);
 	schedule_expiry(d);
 }
 
@@ -647,6 +650,18 @@ int main(int argc, char **argv)
 	ev_signal_start(d.loop, &d.sigint);
 	ev_signal_start(d.loop, &d.sigusr1);
 
+	/* org.pvd is what the `pvd` client talks to, but the kernel side works
+	 * without it (and its tests run without a bus): no system bus, or no
+	 * right to the name, is a warning, not a failure. */
+	const struct bus_counters counters = {
+		.dropped = d.dropped, .ignored = d.ignored, .not_managed = &d.not_managed,
+	};
+	r = bus_open(d.loop, d.registry, &counters, d.conf.run_dir, &d.bus);
+	if (r < 0)
+		log_warning("cannot provide %s on the system bus: %s; running without D-Bus", BUS_NAME, strerror(-r));
+	else
+		log_info("%s on the system bus", BUS_NAME);
+
 	adopt(&d);
 	solicit_start(&d);
 	log_info("pvd-vrfd %s started (config %s)", PACKAGE_VERSION, config);
@@ -664,6 +679,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < d.n_dns_vrfs; i++)
 			dns_remove(d.conf.run_dir, d.dns_vrfs[i]);
 	}
+	bus_close(d.bus);
 	close(d.icmp_fd);
 	kernel_close(d.kernel);
 	pvd_registry_free(d.registry);

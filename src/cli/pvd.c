@@ -172,9 +172,10 @@ static int get_all(sd_bus *bus, const char *path, json_object **out)
 	r = sd_bus_call_method(bus, PVD_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
 			       &err, &reply, "s", PVD_PVD_IFACE);
 	if (r < 0) {
-		/* Vanished between the list and this call: not an error. */
-		if (sd_bus_error_has_name(&err, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
-		    sd_bus_error_has_name(&err, SD_BUS_ERROR_UNKNOWN_INTERFACE)) {
+		/* Vanished between the list and this call (org.pvd(5): reads
+		 * fail with NoSuchPvd until PvdRemoved): not an error. */
+		if (sd_bus_error_has_names(&err, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE,
+					   "org.pvd.Error.NoSuchPvd")) {
 			sd_bus_error_free(&err);
 			*out = NULL;
 			return 0;

@@ -22,7 +22,7 @@ trap 'lab_daemon_stop TERM; ns_cleanup' EXIT
 say "The routers send Router Advertisements carrying PvD options"
 lab_ra_a && echo "  rA: PvD a.example, prefix 2001:db8:a::/64, route 2001:db8:a1::/48, DNS 2001:db8:a::53"
 lab_ra_b && echo "  rB: PvD b.example, prefix 2001:db8:b::/64, DNS 2001:db8:b::53"
-busywait 10000 test "$(vrf_count)" -eq 2 || { echo "the VRFs did not appear"; cat "$LAB_LOG"; exit 1; }
+busywait 10000 eval 'test "$(vrf_count)" -eq 2' || { echo "the VRFs did not appear"; cat "$LAB_LOG"; exit 1; }
 va=$(vrf_of a.example)
 vb=$(vrf_of b.example)
 busywait 5000 vrf_has "$va" 'scope global' && busywait 5000 vrf_has "$vb" 'scope global'

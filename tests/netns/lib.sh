@@ -45,6 +45,9 @@ ns_cleanup() {
 trap ns_cleanup EXIT
 
 # busywait TIMEOUT_MS CMD...: poll CMD until it succeeds or the deadline passes.
+# CMD's words are expanded once, by the caller: a condition with a command
+# substitution goes in single quotes behind eval, e.g.
+#   busywait 5000 eval 'test -n "$(vrf_of a.example)"'.
 # Deadlines are for a native kernel; under emulation (TCG) run-in-vm sets
 # PVD_WAIT_SCALE to stretch them.
 busywait() {

@@ -48,14 +48,14 @@ log_test $? 0 "no PvD yet: Pvds is empty"
 lab_ra_a
 lab_ra_b
 lab_ra_c
-busywait 10000 test "$(bctl call org.pvd /org/pvd org.pvd.Manager GetPvd s a.example 2>&1)" = "o \"$A\""
+busywait 10000 eval 'test "$(bctl call org.pvd /org/pvd org.pvd.Manager GetPvd s a.example 2>&1)" = "o \"$A\""'
 log_test $? 0 "GetPvd a.example -> $A"
 busywait 5000 bctl call org.pvd /org/pvd org.pvd.Manager GetPvd s fe80::c%eth1 >/dev/null 2>&1
 [ "$(bctl call org.pvd /org/pvd org.pvd.Manager GetPvd s fe80::c%eth1)" = "o \"$C\"" ]
 log_test $? 0 "GetPvd fe80::c%eth1 (implicit) -> $C"
 [ "$(bctl call org.pvd /org/pvd org.pvd.Manager GetPvd s A.Example.)" = "o \"$A\"" ]
 log_test $? 0 "GetPvd normalises explicit names: A.Example. -> $A"
-busywait 5000 test "$(bctl get-property org.pvd /org/pvd org.pvd.Manager Pvds | cut -d' ' -f1-2)" = "ao 3"
+busywait 5000 eval 'test "$(bctl get-property org.pvd /org/pvd org.pvd.Manager Pvds | cut -d'\'' '\'' -f1-2)" = "ao 3"'
 log_test $? 0 "Pvds lists three objects"
 bctl call org.pvd /org/pvd org.pvd.Manager ListPvds | grep -qF "\"a.example\" \"$A\""
 log_test $? 0 "ListPvds pairs the name a.example with $A"
@@ -172,7 +172,7 @@ log_test $? 0 "a refreshing RA that changes nothing sends no PropertiesChanged"
 ip -n "$host" link set eth1 down
 busywait 5000 has_signal PvdRemoved /org/pvd 'string "fe80::c%eth1"'
 log_test $? 0 "PvdRemoved for fe80::c%eth1 when eth1 goes down"
-busywait 5000 test "$(bctl get-property org.pvd /org/pvd org.pvd.Manager Pvds | cut -d' ' -f1-2)" = "ao 2"
+busywait 5000 eval 'test "$(bctl get-property org.pvd /org/pvd org.pvd.Manager Pvds | cut -d'\'' '\'' -f1-2)" = "ao 2"'
 log_test $? 0 "Pvds lists two objects"
 bctl get-property org.pvd "$C" org.pvd.Pvd Name >/dev/null 2>&1
 log_test $? 1 "$C is gone"
@@ -189,15 +189,15 @@ lab_ra "$rB" --pvd b.example --seq 7 --dnssl x.example,y.example,lifetime=1800
 counter() {	# counter PROPERTY KEY: its value in busctl's a{st} text
 	bctl get-property org.pvd /org/pvd org.pvd.Manager "$1" | grep -o "\"$2\" [0-9]*" | awk '{ print $NF }'
 }
-busywait 5000 test "$(counter DroppedRAs 'hop limit is not 255')" = 1
+busywait 5000 eval 'test "$(counter DroppedRAs '\''hop limit is not 255'\'')" = 1'
 log_test $? 0 "DroppedRAs: 'hop limit is not 255' = 1"
 rdnss_ignored() {	# the IgnoredOptions counts of all RDNSS reasons, summed
 	bctl get-property org.pvd /org/pvd org.pvd.Manager IgnoredOptions |
 		grep -o '"RDNSS [^"]*" [0-9]*' | awk '{ n += $NF } END { print n + 0 }'
 }
-busywait 5000 test "$(rdnss_ignored)" = 1
+busywait 5000 eval 'test "$(rdnss_ignored)" = 1'
 log_test $? 0 "IgnoredOptions: one RDNSS option ignored (preset rdnss-even-length)"
-busywait 5000 test "$(counter Refusals 'too many search domains in the PvD')" = 1
+busywait 5000 eval 'test "$(counter Refusals '\''too many search domains in the PvD'\'')" = 1'
 log_test $? 0 "Refusals: 'too many search domains in the PvD' = 1"
 test "$(counter Refusals 'too many PvDs')" = 0
 log_test $? 0 "Refusals: 'too many PvDs' = 0 (every reason is listed)"

@@ -13,38 +13,38 @@ our_addr() {	# our_addr VRF: the global address in 2001:db8:a::/64 on VRF's slav
 	vrf_addrs "$1" | awk '$4 ~ /^2001:db8:a:/ && !/tentative|dadfailed/ { sub("/.*", "", $4); print $4 }'
 }
 lab_ra_a
-busywait 10000 test -n "$(vrf_of a.example)"
+busywait 10000 eval 'test -n "$(vrf_of a.example)"'
 va=$(vrf_of a.example)
-busywait 10000 test -n "$(our_addr "$va")"
+busywait 10000 eval 'test -n "$(our_addr "$va")"'
 first=$(our_addr "$va")
 log_test $? 0 "a.example's address: $first"
 
 # Withdraw the prefix, let router A take that very address, announce again:
 # the daemon re-adds the same stable address, DAD fails, it picks another.
 lab_ra "$rA" --lifetime 1800 --pvd a.example --seq 1 --prefix 2001:db8:a::/64,valid=0,preferred=0,flags=LA
-busywait 5000 test -z "$(our_addr "$va")"
+busywait 5000 eval 'test -z "$(our_addr "$va")"'
 log_test $? 0 "prefix withdrawn: address gone"
 ip -n "$rA" addr add "$first/64" dev veth0 nodad
 lab_ra_a
 busywait 20000 grep -q "address $first on '$va\.[0-9a-f]*' is a duplicate, trying another" "$LAB_LOG"
 log_test $? 0 "DAD failure of $first noticed"
-busywait 20000 test -n "$(our_addr "$va")"
+busywait 20000 eval 'test -n "$(our_addr "$va")"'
 second=$(our_addr "$va")
 [ -n "$second" ] && [ "$second" != "$first" ]
 log_test $? 0 "the next candidate is in use: $second"
 
 # Link down: what was learnt on eth0 is forgotten, the VRF goes.
 ip -n "$host" link set eth0 down
-busywait 10000 test -z "$(vrf_of a.example)"
+busywait 10000 eval 'test -z "$(vrf_of a.example)"'
 log_test $? 0 "eth0 down: a.example's VRF is gone"
 grep -q "link 'eth0' down: forgetting its PvD state" "$LAB_LOG"
 log_test $? 0 "... and the daemon says why"
 n0=$(grep -c "Router Solicitation sent on 'eth0'" "$LAB_LOG")
 ip -n "$host" link set eth0 up
-busywait 15000 test "$(grep -c "Router Solicitation sent on 'eth0'" "$LAB_LOG")" -gt "$n0"
+busywait 15000 eval 'test "$(grep -c "Router Solicitation sent on '\''eth0'\''" "$LAB_LOG")" -gt "$n0"'
 log_test $? 0 "eth0 up: a Router Solicitation goes out"
 lab_ra_a
-busywait 10000 test -n "$(vrf_of a.example)"
+busywait 10000 eval 'test -n "$(vrf_of a.example)"'
 log_test $? 0 "a fresh RA brings a.example back"
 
 lab_finish

@@ -9,7 +9,7 @@ source "$(dirname "$0")/pvdlab.sh"
 
 lab_start "max_pvds_per_link = 8"
 lab_ra_a
-busywait 10000 test -n "$(vrf_of a.example)"
+busywait 10000 eval 'test -n "$(vrf_of a.example)"'
 va=$(vrf_of a.example)
 busywait 5000 vrf_has "$va" 2001:db8:a:
 before=$(kernel_snapshot)
@@ -73,7 +73,7 @@ fi
 for p in pvd-shell pvd-path fqdn-no-terminator fqdn-compression fqdn-label-too-long fqdn-too-long fqdn-root; do
 	lab_ra "$rA" --src fe80::e --lifetime 1800 --preset "$p"
 done
-busywait 10000 test -n "$(vrf_of fe80::e%eth0)"
+busywait 10000 eval 'test -n "$(vrf_of fe80::e%eth0)"'
 log_test $? 0 "RAs with a bad PvD ID count as plain RAs: implicit PvD fe80::e%eth0"
 [ "$(vrf_count)" -eq 2 ]
 log_test $? 0 "... and nothing else: $(vrf_count) VRFs"

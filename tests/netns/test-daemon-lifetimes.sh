@@ -10,7 +10,7 @@ source "$(dirname "$0")/pvdlab.sh"
 lab_start
 
 lab_ra_a
-busywait 10000 test -n "$(vrf_of a.example)"
+busywait 10000 eval 'test -n "$(vrf_of a.example)"'
 va=$(vrf_of a.example)
 ta=$(table_of "$va")
 log_test $? 0 "a.example has VRF $va, table $ta"
@@ -35,7 +35,7 @@ log_test $? 0 "VRF stays while the RIO route, RDNSS and DNSSL live"
 
 lab_ra "$rA" --lifetime 0 --pvd a.example --seq 3 --rio 2001:db8:a1::/48,lifetime=0 \
 	--rdnss 2001:db8:a::53,lifetime=0 --dnssl a.example,lifetime=0
-busywait 5000 test -z "$(vrf_of a.example)"
+busywait 5000 eval 'test -z "$(vrf_of a.example)"'
 log_test $? 0 "everything withdrawn: VRF gone"
 busywait 3000 test ! -e "$LAB_RUN/$va"
 log_test $? 0 "... and its resolv.conf"
@@ -45,13 +45,13 @@ log_test $? 1 "... and table $ta is empty"
 # Expiry by time, not by withdrawal: everything lives 12 seconds (long
 # enough to see it arrive under emulation, short enough to wait for).
 lab_ra "$rA" --lifetime 12 --pvd a.example --seq 4 --prefix 2001:db8:a::/64,valid=12,preferred=6,flags=LA
-busywait 10000 test -n "$(vrf_of a.example)"
+busywait 10000 eval 'test -n "$(vrf_of a.example)"'
 va=$(vrf_of a.example)
 busywait 5000 vrf_has "$va" 2001:db8:a:
 log_test $? 0 "short-lived PvD: address present"
 vrf_has "$va" '2001:db8:a:.*valid_lft ([1-9]|1[0-2])sec'
 log_test $? 0 "... with its lifetime handed to the kernel"
-busywait 20000 test -z "$(vrf_of a.example)"
+busywait 20000 eval 'test -z "$(vrf_of a.example)"'
 log_test $? 0 "after 12 s everything expired: VRF gone"
 
 lab_finish

@@ -12,7 +12,7 @@ lab_ra_a
 lab_ra_b
 lab_ra_c
 
-busywait 10000 test "$(vrf_count)" -eq 3
+busywait 10000 eval 'test "$(vrf_count)" -eq 3'
 log_test $? 0 "three VRFs, one per PvD"
 ip -n "$host" vrf show
 va=$(vrf_of a.example); vb=$(vrf_of b.example); vc=$(vrf_of fe80::c%eth1)

@@ -19,7 +19,7 @@ lab_daemon_start "$grace"
 trap 'lab_daemon_stop KILL; ns_cleanup' EXIT
 lab_ra_a
 lab_ra_b
-busywait 10000 test "$(vrf_count)" -eq 3
+busywait 10000 eval 'test "$(vrf_count)" -eq 3'
 log_test $? 0 "two PvD VRFs next to the foreign one"
 busywait 5000 vrf_has "$(vrf_of b.example)" 2001:db8:b:
 # ifindexes too: a VRF deleted and re-created would keep its name, not its ifindex.

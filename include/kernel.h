@@ -68,6 +68,7 @@ struct kroute {
 	uint32_t lifetime;      /* seconds, UINT32_MAX = no expiry (RTA_EXPIRES) */
 	int8_t pref;            /* RFC 4191: -1 low, 0 medium, 1 high (RTA_PREF) */
 	uint32_t metric;        /* 0 = the kernel's default, 1024 */
+	bool unreachable;       /* RTN_UNREACHABLE: no gw, no dev, no pref */
 };
 
 struct kernel_state {

@@ -1033,7 +1033,7 @@ static int kernel_route_send(struct kernel *k, uint16_t type, uint16_t flags, co
 	rtm->rtm_table = rt->table < 256 ? (uint8_t)rt->table : RT_TABLE_UNSPEC;
 	rtm->rtm_protocol = k->cfg.route_proto;
 	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = want ? RTN_UNICAST : rt->type;
+	rtm->rtm_type = want ? (want->unreachable ? RTN_UNREACHABLE : RTN_UNICAST) : rt->type;
 	mnl_attr_put_u32(nlh, RTA_TABLE, rt->table);
 	mnl_attr_put(nlh, RTA_DST, sizeof(rt->dst), &rt->dst);
 	if (!IN6_IS_ADDR_UNSPECIFIED(&rt->gw))
@@ -1042,7 +1042,8 @@ static int kernel_route_send(struct kernel *k, uint16_t type, uint16_t flags, co
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)rt->oif);
 	mnl_attr_put_u32(nlh, RTA_PRIORITY, rt->metric);
 	if (want) {
-		mnl_attr_put_u8(nlh, RTA_PREF, kernel_pref(want->pref));
+		if (!want->unreachable)
+			mnl_attr_put_u8(nlh, RTA_PREF, kernel_pref(want->pref));
 		/* RTA_EXPIRES: seconds; the kernel turns it into RTF_EXPIRES. */
 		if (want->lifetime != UINT32_MAX)
 			mnl_attr_put_u32(nlh, RTA_EXPIRES, want->lifetime);
@@ -1097,8 +1098,8 @@ static int kernel_route_apply(struct kernel *k, const struct kroute *w, struct k
 	int r;
 
 	kernel_route_str(w->table, &w->dst, w->plen, &w->gw, s, sizeof(s));
-	rt.oif = rtnl_link_name2i(k->links, w->dev);
-	if (rt.oif <= 0)
+	rt.oif = w->unreachable ? 0 : rtnl_link_name2i(k->links, w->dev);
+	if (rt.oif <= 0 && !w->unreachable)
 		return kernel_fail(-ENODEV, NULL, "add %s dev '%s'", s, w->dev);
 	for (size_t i = 0; i < have->n; i++) {
 		if (h[i].gone || !kernel_route_same_key(&h[i], rt.table, &rt.dst, rt.plen, rt.metric))
@@ -1117,7 +1118,8 @@ static int kernel_route_apply(struct kernel *k, const struct kroute *w, struct k
 	if (exists)
 		log_debug("refreshed %s", s);
 	else
-		log_info("added %s dev '%s' metric %u", s, w->dev, rt.metric);
+		log_info("added %s%s%s%s metric %u", w->unreachable ? "unreachable " : "", s,
+			 w->unreachable ? "" : " dev ", w->unreachable ? "" : w->dev, rt.metric);
 	return 0;
 }
 

@@ -37,6 +37,10 @@
 #define VRF_PREFIX "pvd"
 #define METRIC_PREFIX 256	/* the kernel's own metric for prefix routes */
 #define METRIC_ROUTER 1024	/* ... and for RA-learnt routes */
+/* The VRF's last resort, as Documentation/networking/vrf.rst advises: without
+ * it a lookup that misses the VRF's table falls through to the main table,
+ * and a PvD without a default router would leak into the host's. */
+#define METRIC_UNREACHABLE 4278198272u
 
 struct daemon {
 	struct conf conf;
@@ -131,7 +135,7 @@ static int want_build(const struct pvd_registry *r, uint64_t now, struct want *w
 		.vrfs = calloc(n_pvds + 1, sizeof(struct kvrf)),
 		.subifs = calloc(n_objs + 1, sizeof(struct ksubif)),
 		.addrs = calloc(n_objs + 1, sizeof(struct kaddr)),
-		.routes = calloc(2 * n_objs + 1, sizeof(struct kroute)),
+		.routes = calloc(n_objs + n_pvds + 1, sizeof(struct kroute)),
 	};
 	if (!w->vrfs || !w->subifs || !w->addrs || !w->routes) {
 		want_free(w);
@@ -144,6 +148,9 @@ static int want_build(const struct pvd_registry *r, uint64_t now, struct want *w
 		snprintf(v->name, sizeof(v->name), "%s", p->vrf);
 		snprintf(v->alias, sizeof(v->alias), "%s", p->name);
 		v->table = p->table;
+		w->routes[w->state.n_routes++] = (struct kroute) {
+			.table = p->table, .lifetime = UINT32_MAX, .metric = METRIC_UNREACHABLE, .unreachable = true,
+		};
 		for (size_t j = 0; j < p->n_objs; j++) {
 			const struct pvd_obj *o = &p->objs[j];
 			uint32_t valid = pvd_seconds_left(o->expires_ms, now);

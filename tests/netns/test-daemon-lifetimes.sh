@@ -20,6 +20,10 @@ log_test $? 0 "default route via rA in table $ta"
 lab_ra "$rA" --lifetime 0 --pvd a.example --seq 2 --delay 5
 busywait 5000 bash -c "! ip -n $host -6 route show table $ta | grep -q '^default'"
 log_test $? 0 "router lifetime 0: default route gone"
+# The main table still has the kernel's default via rA on eth0: a lookup in
+# the VRF must stop at the VRF's unreachable default, not fall through.
+ip -n "$host" -6 route get 2001:db8:ffff::1 vrf "$va" 2>&1 | grep -qE 'unreachable|Network is unreachable'
+log_test $? 0 "no default router: lookups in $va do not fall through to the main table"
 ip -n "$host" -6 route show table "$ta" | grep -q '^2001:db8:a::/64'
 log_test $? 0 "... the prefix route stays"
 busywait 3000 grep -q "PvD 'a.example': sequence 2, H=0, L=0, delay 5" "$LAB_LOG"

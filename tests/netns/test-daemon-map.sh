@@ -34,6 +34,8 @@ log_test $? 0 "table $ta: on-link prefix 2001:db8:a::/64"
 has_route "$ta" "^2001:db8:a1::/48 via fe80::a dev $va\.[0-9a-f]+ proto (pvd|249) .*pref high"
 log_test $? 0 "table $ta: RIO route 2001:db8:a1::/48 via rA, preference high"
 # Only our own routes (proto 249): the kernel adds local and link-local ones.
+has_route "$ta" "^unreachable default .*metric 4278198272"
+log_test $? 0 "table $ta: unreachable default as the last resort (no fall-through to main)"
 has_route "$ta" "fe80::[bc]( |$)|2001:db8:[bc]:" proto 249
 log_test $? 1 "table $ta: nothing of b.example or the implicit PvD"
 busywait 5000 has_route "$tb" "^default via fe80::b dev $vb\.[0-9a-f]+ proto (pvd|249)"

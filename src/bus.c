@@ -166,12 +166,56 @@ static bool obj_text(const struct pvd_obj *o, enum pvd_prop prop, char *buf, siz
 
 #define ITEM_MAX (NDISC_NAME_MAX + 1 > 2 * INET6_ADDRSTRLEN + 16 ? NDISC_NAME_MAX + 1 : 2 * INET6_ADDRSTRLEN + 16)
 
+static bool same_addr(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+/* Would b give the same item as a (an object that has one)?  Compared on
+ * the fields obj_text() formats, without formatting: this runs for every
+ * pair of objects on every bus_sync(). */
+static bool same_item(const struct pvd_obj *a, const struct pvd_obj *b, enum pvd_prop prop)
+{
+	if (prop == PROP_LINKS)
+		return !strcmp(a->ifname, b->ifname);
+	if (a->kind != b->kind)
+		return false;
+	switch (prop) {
+	case PROP_ROUTERS:
+		return same_addr(&a->addr, &b->addr) && !strcmp(a->ifname, b->ifname);
+	case PROP_PREFIXES:
+		return same_addr(&a->addr, &b->addr) && a->plen == b->plen;
+	case PROP_ADDRESSES:
+		return b->has_address && same_addr(&a->address, &b->address);
+	case PROP_ROUTES:
+		return same_addr(&a->addr, &b->addr) && a->plen == b->plen && same_addr(&a->router, &b->router);
+	case PROP_DNS_SERVERS:
+		return same_addr(&a->addr, &b->addr);
+	case PROP_DNS_SEARCH:
+		return !strcmp(a->name, b->name);
+	case PROP_LINKS:
+	case PROP_VRF:
+	case PROP_TABLE:
+	case PROP_SEQUENCE:
+	case PROP_HFLAG:
+	case PROP_LFLAG:
+	case PROP_DELAY:
+	case PROP_ADDITIONAL_INFO:
+	case PROP_RESOLV_CONF:
+	case PROP_NAME:
+	case PROP_IMPLICIT:
+	case _PROP_MAX:
+		break;
+	}
+	return false;
+}
+
 /* Call emit() for each distinct item of a list property, in registry order
  * (the same prefix on two links, say, is listed once). */
 static int list_items(const struct pvd *p, enum pvd_prop prop, int (*emit)(void *userdata, const char *item),
 		      void *userdata)
 {
-	char item[ITEM_MAX], other[ITEM_MAX];
+	char item[ITEM_MAX];
 	int r;
 
 	for (size_t i = 0; i < p->n_objs; i++) {
@@ -180,7 +224,7 @@ static int list_items(const struct pvd *p, enum pvd_prop prop, int (*emit)(void 
 		if (!obj_text(&p->objs[i], prop, item, sizeof(item)))
 			continue;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = obj_text(&p->objs[j], prop, other, sizeof(other)) && !strcmp(item, other);
+			seen = same_item(&p->objs[i], &p->objs[j], prop);
 		if (seen)
 			continue;
 		r = emit(userdata, item);

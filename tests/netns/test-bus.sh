@@ -65,7 +65,8 @@ grep -q 'org.pvd.Error.NoSuchPvd' <<<"$err" && grep -q "'nope.example'" <<<"$err
 log_test $? 0 "GetPvd nope.example: org.pvd.Error.NoSuchPvd naming it"
 
 # Every property of a.example, as busctl prints it.
-busywait 5000 prop_is "$A" Addresses "$(prop "$A" Addresses | grep -o '^as 1 "2001:db8:a:[0-9a-f:]*"$')"
+one_address() { prop "$A" Addresses | grep -q '^as 1 "2001:db8:a:[0-9a-f:]*"$'; }
+busywait 5000 one_address
 log_test $? 0 "a.example: Addresses is one SLAAC address in 2001:db8:a::/64"
 va=$(prop "$A" Vrf | sed -n 's/^s "\(pvd[0-9a-z]*\)"$/\1/p')
 [ -n "$va" ]

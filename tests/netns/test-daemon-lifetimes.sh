@@ -22,7 +22,7 @@ busywait 5000 bash -c "! ip -n $host -6 route show table $ta | grep -q '^default
 log_test $? 0 "router lifetime 0: default route gone"
 # The main table still has the kernel's default via rA on eth0: a lookup in
 # the VRF must stop at the VRF's unreachable default, not fall through.
-ip -n "$host" -6 route get 2001:db8:ffff::1 vrf "$va" 2>&1 | grep -qE 'unreachable|Network is unreachable'
+ip -n "$host" -6 route get 2001:db8:ffff::1 vrf "$va" 2>&1 | grep -qE 'unreachable|No route to host'
 log_test $? 0 "no default router: lookups in $va do not fall through to the main table"
 ip -n "$host" -6 route show table "$ta" | grep -q '^2001:db8:a::/64'
 log_test $? 0 "... the prefix route stays"

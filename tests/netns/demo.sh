@@ -15,9 +15,14 @@ lab_up
 require_vrf "$host"
 lab_servers
 
-say "Start pvd-vrfd on the host"
+lab_dns
+PVD=$BUILD/src/pvd
+pvd() { ip netns exec "$host" "$PVD" "$@"; }
+
+say "Start pvd-vrfd on the host (with its own system bus for org.pvd)"
+lab_bus_start || exit 1
 lab_daemon_start
-trap 'lab_daemon_stop TERM; ns_cleanup' EXIT
+trap 'lab_daemon_stop TERM; kill "$LAB_BUS_PID"; ns_cleanup' EXIT
 
 say "The routers send Router Advertisements carrying PvD options"
 lab_ra_a && echo "  rA: PvD a.example, prefix 2001:db8:a::/64, route 2001:db8:a1::/48, DNS 2001:db8:a::53"
@@ -27,6 +32,9 @@ va=$(vrf_of a.example)
 vb=$(vrf_of b.example)
 busywait 5000 vrf_has "$va" 'scope global' && busywait 5000 vrf_has "$vb" 'scope global'
 
+say "The PvDs the daemon knows, over D-Bus"
+show pvd list
+show pvd show a.example
 say "One VRF per PvD (its alias is the PvD's name)"
 show ip -n "$host" vrf show
 show ip -n "$host" -o -d link show type vrf
@@ -41,22 +49,22 @@ done
 say "Per-PvD resolv.conf"
 show cat "$LAB_RUN/$va/resolv.conf"
 
-fetch() {	# fetch VRF URL
-	printf '$ ip vrf exec %s curl %s\n' "$1" "$2"
-	if out=$(ip netns exec "$host" ip vrf exec "$1" curl -sS -g -o /dev/null --max-time 3 \
+fetch() {	# fetch PVD URL
+	printf '$ pvd exec %s -- curl %s\n' "$1" "$2"
+	if out=$(pvd exec "$1" -- curl -sS -o /dev/null --max-time 5 \
 		-w 'HTTP %{http_code} from %{remote_ip}, our source address %{local_ip}' "$2" 2>&1); then
 		echo "  $out"
 	else
 		echo "  failed, as it should: $out"
 	fi
 }
-say "A program in a.example's VRF reaches server A from an a.example address"
-fetch "$va" 'http://[2001:db8:a1::80]:8080/'
+say "A program in a.example reaches server A (name from a.example's DNS) from an a.example address"
+fetch a.example http://server-a.example:8080/
 say "... but not server B, which only b.example's router reaches"
-fetch "$va" 'http://[2001:db8:b1::80]:8080/'
+fetch a.example 'http://[2001:db8:b1::80]:8080/'
 say "And the other way round for b.example"
-fetch "$vb" 'http://[2001:db8:b1::80]:8080/'
-fetch "$vb" 'http://[2001:db8:a1::80]:8080/'
+fetch b.example http://server-b.example:8080/
+fetch b.example 'http://[2001:db8:a1::80]:8080/'
 
 say "Stop the daemon (SIGTERM): everything it made goes away"
 lab_daemon_stop TERM

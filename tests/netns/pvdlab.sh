@@ -235,3 +235,12 @@ EOF
 	LAB_BUS=$(head -n 1 "$dir/address")
 	export DBUS_SYSTEM_BUS_ADDRESS=$LAB_BUS
 }
+
+# lab_dns: each router answers DNS on its PvD's RDNSS address (see lab_ra_a,
+# lab_ra_b) for its own server's name only: server-a.example, server-b.example.
+lab_dns() {
+	ip -n "$rA" addr add 2001:db8:a::53/64 dev veth0 nodad
+	ip -n "$rB" addr add 2001:db8:b::53/64 dev veth0 nodad
+	ip netns exec "$rA" $PY "$LAB_DIR/dns-responder.py" 2001:db8:a::53 server-a.example=2001:db8:a1::80 &
+	ip netns exec "$rB" $PY "$LAB_DIR/dns-responder.py" 2001:db8:b::53 server-b.example=2001:db8:b1::80 &
+}

@@ -24,11 +24,7 @@ ip netns exec "$host" "$PVD" monitor >"$LAB_TMP/monitor.out" 2>&1 &
 mon_pid=$!
 sleep 1	# let monitor subscribe before the RAs
 
-# Each router answers DNS for its own server only, on its RDNSS address.
-ip -n "$rA" addr add 2001:db8:a::53/64 dev veth0 nodad
-ip -n "$rB" addr add 2001:db8:b::53/64 dev veth0 nodad
-ip netns exec "$rA" $PY "$LAB_DIR/dns-responder.py" 2001:db8:a::53 server-a.example=2001:db8:a1::80 &
-ip netns exec "$rB" $PY "$LAB_DIR/dns-responder.py" 2001:db8:b::53 server-b.example=2001:db8:b1::80 &
+lab_dns
 lab_servers
 lab_ra_a
 lab_ra_b

@@ -147,13 +147,15 @@ vrf_count() {
 	ip -n "$host" -o link show type vrf | wc -l
 }
 
-# kernel_snapshot: everything of the host's network state a test compares.
+# kernel_snapshot: what the daemon owns in the host, for before/after
+# comparisons: our links, addresses on them, and routes with our protocol.
+# (The parent links are the kernel's: its own RA processing may react to an
+# RA the daemon rejects, e.g. one with 129 options.)
 kernel_snapshot() {
 	{
-		ip -n "$host" -o link show | sed 's/^[0-9]*: //; s/ state [A-Z]*.*//'
-		ip -n "$host" -6 -o addr show | awk '{ print $2, $4 }'
-		ip -n "$host" -6 route show table all | grep -v '^local\|^multicast\|^anycast' |
-			sed 's/ expires [0-9]*sec//'
+		ip -n "$host" -o link show | awk -F': ' '$2 ~ /^pvd/ { sub(" state [A-Z]*.*", "", $3); print $2, $3 }'
+		ip -n "$host" -6 -o addr show | awk '$2 ~ /^pvd/ { print $2, $4 }'
+		ip -n "$host" -6 route show table all proto 249 | sed 's/ expires [0-9]*sec//'
 	} | sort
 }
 

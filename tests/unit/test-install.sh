@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# test-install.sh BUILD_DIR SBINDIR BINDIR SYSCONFDIR MANDIR UNITDIR
+# test-install.sh BUILD_DIR SBINDIR BINDIR SYSCONFDIR MANDIR UNITDIR LIBDIR DATADIR
 #
 # `meson install --destdir` into a temporary directory installs the whole
 # package, the systemd unit there is valid, and its sandbox stays tight:
@@ -20,11 +20,11 @@
 #     is too coarse (losing ProtectSystem= costs 0.2, losing the capability
 #     bounding set 1.5), so each exposure counts on its own too; the
 #     threshold is the ceiling for the accepted ones;
-#   - the manual pages format without a groff warning.
+#   - every installed manual page formats without a groff warning.
 # Needs systemd-analyze (package systemd) and groff (groff-base); without
 # them it fails, saying so.  TAP output.
 set -u
-build=$1 sbindir=$2 bindir=$3 sysconfdir=$4 mandir=$5 unitdir=$6
+build=$1 sbindir=$2 bindir=$3 sysconfdir=$4 mandir=$5 unitdir=$6 libdir=$7 datadir=$8
 threshold=3.0
 # Exposures the unit cannot avoid; the unit's header comment says why.
 accepted=(
@@ -94,6 +94,11 @@ files=(
 	"$unit"
 	"$mandir/man8/pvd-vrfd.8"
 	"$mandir/man5/pvd-vrfd.conf.5"
+	"$mandir/man5/org.pvd.5"
+	"$mandir/man1/pvd.1"
+	"$datadir/dbus-1/system.d/org.pvd.conf"
+	"$libdir/libpvd-preload.so"
+	"$datadir/bash-completion/completions/pvd"
 )
 for f in "${files[@]}"; do
 	if [ -f "$dest$f" ]; then
@@ -159,12 +164,13 @@ else
 	fi
 fi
 
-for page in man8/pvd-vrfd.8 man5/pvd-vrfd.conf.5; do
+for page in "$dest$mandir"/man[0-9]/*; do
+	[ -f "$page" ] || continue
 	if ! command -v groff >/dev/null; then
-		not_ok "$page formats without warnings" "groff not found: install 'groff-base'"
+		not_ok "${page#"$dest"} formats without warnings" "groff not found: install 'groff-base'"
 		continue
 	fi
-	check "$page formats without warnings" groff -man -Tutf8 -ww -z "$dest$mandir/$page"
+	check "${page#"$dest"} formats without warnings" groff -man -Tutf8 -ww -z "$page"
 done
 
 echo "1..$n"

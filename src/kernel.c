@@ -447,13 +447,37 @@ static int kernel_vrf_create(struct kernel *k, const struct kvrf *v)
 	return 0;
 }
 
+/* Apply `changes` to a link of ours and bring it up if it is down: the last
+ * step of making a VRF or a sub-interface right.  `fixed` says what the
+ * changes fix, NULL if nothing but the up state may need it. */
+static int kernel_link_settle(struct kernel *k, struct rtnl_link *link, struct rtnl_link *changes,
+			      const char *fixed, const char *what, bool *changed)
+{
+	bool up = !(rtnl_link_get_flags(link) & IFF_UP);
+	int r;
+
+	if (up)
+		rtnl_link_set_flags(changes, IFF_UP);
+	if (!fixed && !up)
+		return 0;
+	r = kernel_link_change(k, link, changes, what);
+	if (r < 0)
+		return r;
+	*changed = true;
+	if (fixed)
+		log_info("%s '%s': %s", what, rtnl_link_get_name(link), fixed);
+	if (up)
+		log_info("%s '%s': brought up", what, rtnl_link_get_name(link));
+	return 0;
+}
+
 static int kernel_vrf_apply(struct kernel *k, const struct kvrf *v, bool *changed)
 {
 	_cleanup_link_ struct rtnl_link *link = NULL;
 	_cleanup_link_ struct rtnl_link *changes = NULL;
 	const char *alias;
 	uint32_t table = 0;
-	bool need = false, up = false;
+	char fixed[300] = "";
 	int r;
 
 	if (!kernel_owned_name(k, v->name))
@@ -488,23 +512,9 @@ static int kernel_vrf_apply(struct kernel *k, const struct kvrf *v, bool *change
 	alias = rtnl_link_get_ifalias(link);
 	if (strcmp(alias ?: "", v->alias)) {
 		rtnl_link_set_ifalias(changes, v->alias);
-		need = true;
+		snprintf(fixed, sizeof(fixed), "alias set to '%s'", v->alias);
 	}
-	if (!(rtnl_link_get_flags(link) & IFF_UP)) {
-		rtnl_link_set_flags(changes, IFF_UP);
-		up = true;
-	}
-	if (!need && !up)
-		return 0;
-	r = kernel_link_change(k, link, changes, "VRF");
-	if (r < 0)
-		return r;
-	*changed = true;
-	if (need)
-		log_info("VRF '%s': alias set to '%s'", v->name, v->alias);
-	if (up)
-		log_info("VRF '%s': brought up", v->name);
-	return 0;
+	return kernel_link_settle(k, link, changes, fixed[0] ? fixed : NULL, "VRF", changed);
 }
 
 /* ---- sub-interfaces ---- */
@@ -575,7 +585,7 @@ static int kernel_subif_apply(struct kernel *k, const struct ksubif *s, bool *ch
 	_cleanup_link_ struct rtnl_link *parent = NULL;
 	_cleanup_link_ struct rtnl_link *link = NULL;
 	_cleanup_link_ struct rtnl_link *changes = NULL;
-	bool need = false, up = false;
+	char fixed[64] = "";
 	int r, vrf_ifindex;
 
 	if (!kernel_owned_name(k, s->name))
@@ -623,23 +633,9 @@ static int kernel_subif_apply(struct kernel *k, const struct ksubif *s, bool *ch
 		return kernel_fail(-ENOMEM, NULL, "change sub-interface '%s'", s->name);
 	if (rtnl_link_get_master(link) != vrf_ifindex) {
 		rtnl_link_set_master(changes, vrf_ifindex);
-		need = true;
+		snprintf(fixed, sizeof(fixed), "enslaved to VRF '%s'", s->vrf);
 	}
-	if (!(rtnl_link_get_flags(link) & IFF_UP)) {
-		rtnl_link_set_flags(changes, IFF_UP);
-		up = true;
-	}
-	if (!need && !up)
-		return 0;
-	r = kernel_link_change(k, link, changes, "sub-interface");
-	if (r < 0)
-		return r;
-	*changed = true;
-	if (need)
-		log_info("sub-interface '%s': enslaved to VRF '%s'", s->name, s->vrf);
-	if (up)
-		log_info("sub-interface '%s': brought up", s->name);
-	return 0;
+	return kernel_link_settle(k, link, changes, fixed[0] ? fixed : NULL, "sub-interface", changed);
 }
 
 /* ---- links: stale removal and the whole stage ---- */

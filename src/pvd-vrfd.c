@@ -454,6 +454,8 @@ static void write_stats(struct daemon *d)
 
 	snprintf(path, sizeof(path), "%s/stats", d->conf.run_dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (mkdir(d->conf.run_dir, 0755) < 0 && errno != EEXIST)
+		log_error("cannot create %s: %m", d->conf.run_dir);
 	f = fopen(tmp, "we");
 	if (!f) {
 		log_error("cannot write %s: %m", tmp);

@@ -23,7 +23,7 @@ busywait 10000 eval 'test "$(vrf_count)" -eq 3'
 log_test $? 0 "two PvD VRFs next to the foreign one"
 busywait 5000 vrf_has "$(vrf_of b.example)" 2001:db8:b:
 # ifindexes too: a VRF deleted and re-created would keep its name, not its ifindex.
-our_links() { ip -n "$host" -o link show | awk -F': ' '$2 ~ /^pvd[0-9a-f]{6}/ { print $1, $2 }' | sort; }
+our_links() { ip -n "$host" -o link show | awk -F': ' '$2 ~ /^pvd/ { print $1, $2 }' | sort; }
 before=$(ip -n "$host" vrf show | sort)
 links_before=$(our_links)
 addr_before=$(ip -n "$host" -6 -o addr show | awk '/2001:db8:[ab]:/ { print $2, $4 }' | sort)
@@ -45,7 +45,7 @@ addr_after=$(ip -n "$host" -6 -o addr show | awk '/2001:db8:[ab]:/ { print $2, $
 log_test $? 0 "the same addresses on the same sub-interfaces"
 busywait 10000 grep -q 'adoption grace period over' "$LAB_LOG"
 log_test $? 0 "grace period ends"
-[ "$(vrf_count)" -eq 3 ] && [ "$(our_links)" = "$links_before" ]
+[ "$(vrf_count)" -eq 3 ] && [ -n "$links_before" ] && [ "$(our_links)" = "$links_before" ]
 log_test $? 0 "nothing was deleted or re-created: same links, same ifindexes"
 
 lab_daemon_stop TERM
@@ -62,5 +62,18 @@ ip -n "$host" -6 route show | grep -q 'default .*via fe80::a dev eth0 proto ra'
 log_test $? 0 "the kernel's own default route on eth0 is untouched"
 ls "$LAB_RUN" | grep -q '^pvd'
 log_test $? 1 "no resolv.conf directory left"
+
+# keep_on_exit: a clean stop leaves everything in place for the next run.
+lab_daemon_start "keep_on_exit = yes"
+trap 'lab_daemon_stop KILL; ns_cleanup' EXIT
+lab_ra_a
+busywait 10000 eval 'test -n "$(vrf_of a.example)"' && busywait 5000 vrf_has "$(vrf_of a.example)" 2001:db8:a:
+kept=$(our_links)
+lab_daemon_stop TERM
+trap ns_cleanup EXIT
+now=$(our_links)
+[ -n "$kept" ] && [ "$now" = "$kept" ] && grep -q 'keeping the VRFs (keep_on_exit)' "$LAB_LOG"
+log_test $? 0 "keep_on_exit = yes: SIGTERM keeps the VRF and sub-interface"
+[ "$now" = "$kept" ] || printf 'before stop:\n%s\nafter stop:\n%s\n' "$kept" "$now"
 
 lab_finish

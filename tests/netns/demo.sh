@@ -37,7 +37,9 @@ show pvd list
 show pvd show a.example
 say "One VRF per PvD (its alias is the PvD's name)"
 show ip -n "$host" vrf show
-show ip -n "$host" -o -d link show type vrf
+echo '$ ip -d link show type vrf    (name, table, alias)'
+ip -n "$host" -d -o link show type vrf | awk '{ for (i = 1; i < NF; i++) { if ($i == "table") t = $(i + 1);
+	if ($i == "alias") a = $(i + 1) } sub(":", "", $2); print "  " $2, "table " t, "alias " a }'
 say "Each VRF's table holds only its PvD's routes"
 show ip -n "$host" -6 route show table "$(table_of "$va")"
 show ip -n "$host" -6 route show table "$(table_of "$vb")"
@@ -55,7 +57,7 @@ fetch() {	# fetch PVD URL
 		-w 'HTTP %{http_code} from %{remote_ip}, our source address %{local_ip}' "$2" 2>&1); then
 		echo "  $out"
 	else
-		echo "  failed, as it should: $out"
+		echo "  failed, as it should: $(grep '^curl:' <<<"$out")"
 	fi
 }
 say "A program in a.example reaches server A (name from a.example's DNS) from an a.example address"

@@ -176,6 +176,7 @@ lab_servers() {
 	for x in a b c; do
 		ns=r${x^^}
 		ip netns exec "${!ns}" $PY -m http.server --bind "2001:db8:${x}1::80" 8080 >/dev/null 2>&1 &
+		disown $!	# ns_cleanup kills it; no job report from bash
 	done
 	for x in a b c; do
 		ns=r${x^^}
@@ -233,6 +234,7 @@ EOF
 	ip netns exec "$host" dbus-daemon --config-file="$dir/system.conf" --nofork --nopidfile \
 		--print-address=3 3>"$dir/address" 2>>"$dir/log" &
 	LAB_BUS_PID=$!
+	disown "$LAB_BUS_PID"	# killed by PID on exit; no job report from bash
 	busywait 5000 test -s "$dir/address" || { echo "dbus-daemon did not start"; cat "$dir/log"; return 1; }
 	LAB_BUS=$(head -n 1 "$dir/address")
 	export DBUS_SYSTEM_BUS_ADDRESS=$LAB_BUS
@@ -244,5 +246,7 @@ lab_dns() {
 	ip -n "$rA" addr add 2001:db8:a::53/64 dev veth0 nodad
 	ip -n "$rB" addr add 2001:db8:b::53/64 dev veth0 nodad
 	ip netns exec "$rA" $PY "$LAB_DIR/dns-responder.py" 2001:db8:a::53 server-a.example=2001:db8:a1::80 &
+	disown $!	# ns_cleanup kills it; no job report from bash
 	ip netns exec "$rB" $PY "$LAB_DIR/dns-responder.py" 2001:db8:b::53 server-b.example=2001:db8:b1::80 &
+	disown $!
 }

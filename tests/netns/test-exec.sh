@@ -41,6 +41,18 @@ pvd list | grep -qE "^a\.example +$va +[0-9]+ +[^ ]+ +2001:db8:a:"
 log_test $? 0 "pvd list: a.example $va with its address"
 [ "$(pvd list --names | tr '\n' ' ')" = "a.example b.example " ]
 log_test $? 0 "pvd list --names: a.example b.example"
+# Bash completion of PvD names, from the running daemon (bash-completion's
+# own helpers; a child bash, as they are not written for set -u).
+complete_pvd() {
+	bash -c 'source /usr/share/bash-completion/bash_completion; source "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		_pvd; echo "${COMPREPLY[*]}"' _ "$LAB_DIR/../../conf/bash-completion/pvd" "$@"
+}
+export -f pvd
+export host PVD
+[ "$(complete_pvd pvd ex)" = exec ] && [ "$(complete_pvd pvd exec "")" = "a.example b.example" ] &&
+	[ "$(complete_pvd pvd show b)" = b.example ]
+log_test $? 0 "bash completion: commands, and PvD names from the daemon"
 pvd list --json | $PY -c 'import json,sys; d=json.load(sys.stdin); assert [p["Name"] for p in d] == ["a.example", "b.example"], d'
 log_test $? 0 "pvd list --json parses, two PvDs"
 pvd show --json a.example | $PY -c 'import json,sys; d=json.load(sys.stdin); assert d["Vrf"] == sys.argv[1] and "2001:db8:a::53" in d["DnsServers"], d' "$va"

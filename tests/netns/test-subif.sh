@@ -242,13 +242,16 @@ run_kind() {
 	# The PvDs' objects as the daemon installs them, but first: why the VRF
 	# table needs its unreachable default (docs/networking/vrf.rst).  Without
 	# it a miss in the VRF's table falls through to the next rule, main.
+	falls_through() { ip -n "$h" -6 route get "$2" vrf "$1" 2>&1 | grep -q ' dev eth0 '; }
 	pvd_base subA 1001 "$SUB_A" 2001:db8:a::/64
 	ip -n "$h" -6 route del unreachable default table 1001 metric 4278198272
 	busywait 8000 dad_done "$h" subA
 	echo "    | vrfA without a default: route get: $(ip -n "$h" -6 route get "$SRV_A" vrf vrfA 2>&1);" \
 		"server A sees: $(tcp_peer vrfA "$SRV_A" 2>&1)"
+	# The lookup result, not a ping: traffic over the parent may be slow to
+	# come back under load, the route decision is what the fact is about.
 	check "$kind" f4 0 "no default in the VRF table: the lookup falls through to main" \
-		ping_vrf vrfA "$SRV_A"
+		falls_through vrfA "$SRV_A"
 	ip -n "$h" -6 route add unreachable default table 1001 metric 4278198272
 	check "$kind" f5 1 "with the unreachable default: no fall-through" ping_vrf vrfA "$SRV_A"
 	pvd_default subA 1001 "$llaA"

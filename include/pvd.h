@@ -82,6 +82,13 @@ int pvd_registry_new(const struct conf *conf, const uint8_t secret[STABLE_SECRET
 		     struct pvd_registry **ret);
 struct pvd_registry *pvd_registry_free(struct pvd_registry *r);
 
+/* Asked before a new PvD gets a VRF name and table: false if either is in
+ * use by something the daemon did not make (a foreign link of that name, a
+ * foreign VRF on that table, foreign routes in it); the registry then probes
+ * the next candidate.  Without a filter every free slot is usable. */
+typedef bool (*pvd_vrf_usable_fn)(void *userdata, const char *vrf, uint32_t table);
+void pvd_registry_set_vrf_filter(struct pvd_registry *r, pvd_vrf_usable_fn usable, void *userdata);
+
 /* A VRF left by an earlier run: the PvD named `name` gets this VRF and table
  * again when it comes back. */
 int pvd_registry_reserve(struct pvd_registry *r, const char *name, const char *vrf, uint32_t table);

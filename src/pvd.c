@@ -31,6 +31,8 @@ struct pvd_registry {
 	struct reservation *reserved;
 	size_t n_reserved;
 	uint64_t refusals[_PVD_REFUSED_MAX];
+	pvd_vrf_usable_fn vrf_usable;
+	void *vrf_usable_data;
 };
 
 const char *pvd_obj_kind_to_string(enum pvd_obj_kind kind)
@@ -140,6 +142,12 @@ struct pvd_registry *pvd_registry_free(struct pvd_registry *r)
 	return NULL;
 }
 
+void pvd_registry_set_vrf_filter(struct pvd_registry *r, pvd_vrf_usable_fn usable, void *userdata)
+{
+	r->vrf_usable = usable;
+	r->vrf_usable_data = userdata;
+}
+
 int pvd_registry_reserve(struct pvd_registry *r, const char *name, const char *vrf, uint32_t table)
 {
 	struct reservation *n;
@@ -222,7 +230,8 @@ static int assign_vrf(const struct pvd_registry *r, struct pvd *p)
 		stable_vrf_name(p->id, p->vrf);
 		for (uint32_t k = 0; k < range; k++) {
 			p->table = r->conf.table_min + (p->id + k) % range;
-			if (!vrf_taken(r, p->name, p->vrf, p->table))
+			if (!vrf_taken(r, p->name, p->vrf, p->table) &&
+			    (!r->vrf_usable || r->vrf_usable(r->vrf_usable_data, p->vrf, p->table)))
 				return 0;
 		}
 	}

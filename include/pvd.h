@@ -19,12 +19,22 @@
 #define PVD_NAME_MAX (INET6_ADDRSTRLEN + IFNAMSIZ + 1 > NDISC_NAME_MAX + 1 ? \
 		      INET6_ADDRSTRLEN + IFNAMSIZ + 1 : NDISC_NAME_MAX + 1)
 
+/*
+ * State model v2 (DESIGN.md "State model v2"): the unit of memory is
+ * (PvD, link, router), what that router's last RA for that PvD said.  Every
+ * object but an address belongs to exactly one such entry; an RA changes
+ * only its own entry, so one router serving several PvDs (RFC 8801 §3.2)
+ * gives each a complete, stable set.  Addresses belong to (PvD, link,
+ * prefix): every router of the PvD advertising the prefix refreshes the one
+ * address, under the two-hour rule of RFC 4862 §5.5.3(e).
+ */
 enum pvd_obj_kind {
-	PVD_OBJ_ROUTER,		/* default router: addr = its link-local address */
-	PVD_OBJ_PREFIX,		/* PIO: addr/plen; address = our SLAAC address */
+	PVD_OBJ_ROUTER,		/* default router: addr = router = its link-local address */
+	PVD_OBJ_PREFIX,		/* PIO as one router sent it: addr/plen, flags; on-link lifetime */
 	PVD_OBJ_ROUTE,		/* RIO: addr/plen via router */
 	PVD_OBJ_RDNSS,		/* addr */
 	PVD_OBJ_DNSSL,		/* name */
+	PVD_OBJ_ADDRESS,	/* our SLAAC address `address` in prefix addr/plen; router = :: */
 	_PVD_OBJ_KIND_MAX,
 };
 
@@ -38,6 +48,7 @@ enum pvd_refusal {
 	PVD_REFUSED_MAX_ROUTES,
 	PVD_REFUSED_MAX_RDNSS,
 	PVD_REFUSED_MAX_DNSSL,
+	PVD_REFUSED_MAX_ADDRESSES,
 	PVD_REFUSED_NO_TABLE,
 	_PVD_REFUSED_MAX,
 };
@@ -46,17 +57,27 @@ struct pvd_obj {
 	enum pvd_obj_kind kind;
 	int ifindex;			/* link it was learnt on */
 	char ifname[IFNAMSIZ];
+	struct in6_addr router;		/* the advertising router (routes: the next hop); addresses: :: */
 	struct in6_addr addr;
 	uint8_t plen;
-	struct in6_addr router;		/* routes: next hop; others: advertising router */
 	enum ndisc_preference pref;	/* routers, routes */
 	bool on_link, autonomous;	/* prefixes */
 	uint64_t expires_ms;		/* valid until; UINT64_MAX = never */
-	uint64_t preferred_ms;		/* prefixes: preferred until */
-	struct in6_addr address;	/* prefixes with A: our address in it */
-	bool has_address;
-	unsigned dad_counter;		/* RFC 7217 DAD_Counter */
+	uint64_t preferred_ms;		/* addresses: preferred until */
+	uint64_t seen_ra;		/* the registry's RA count when an RA last carried it */
+	struct in6_addr address;	/* addresses */
+	bool has_address;		/* addresses: false once DAD gave up (RFC 7217 §6) */
+	unsigned dad_counter;		/* addresses: RFC 7217 DAD_Counter */
 	char name[NDISC_NAME_MAX + 1];	/* DNSSL */
+};
+
+/* One (link, router) entry of a PvD: exists while it holds an object.  Its
+ * slot is stable for the entry's life and unique in the PvD, so routes of
+ * different routers never share a kernel route key. */
+struct pvd_router {
+	int ifindex;
+	struct in6_addr addr;
+	unsigned slot;
 };
 
 struct pvd {
@@ -66,7 +87,7 @@ struct pvd {
 	char vrf[IFNAMSIZ];
 	uint32_t table;
 
-	/* From the PvD option (explicit PvDs only). */
+	/* From the PvD option (explicit PvDs only): the last RA's. */
 	uint16_t sequence;
 	bool http, legacy;
 	uint8_t delay;
@@ -74,7 +95,12 @@ struct pvd {
 	struct pvd_obj *objs;
 	size_t n_objs;
 	size_t n_kind[_PVD_OBJ_KIND_MAX];
+	struct pvd_router *routers;
+	size_t n_routers;
 };
+
+/* The slot of (ifindex, router) in `p`, or -ENOENT. */
+int pvd_router_slot(const struct pvd *p, int ifindex, const struct in6_addr *router);
 
 struct pvd_registry;
 
@@ -93,9 +119,11 @@ void pvd_registry_set_vrf_filter(struct pvd_registry *r, pvd_vrf_usable_fn usabl
  * again when it comes back. */
 int pvd_registry_reserve(struct pvd_registry *r, const char *name, const char *vrf, uint32_t table);
 
-/* Feed an accepted RA (RFC 8801 §3.4: everything in it belongs to its PvD).
- * Returns 1 if the desired kernel state changed or needs refreshing, 0 if
- * nothing was taken.  Refusals are counted and logged. */
+/* Feed an accepted RA: it updates only the (PvD, link, router) entry it
+ * comes from (everything in it, outer and inner options, belongs to its PvD,
+ * RFC 8801 §3.4).  Returns 1 if the desired kernel state changed or needs
+ * refreshing, 0 if nothing was taken.  Refusals are counted and logged; a
+ * refused object changes nothing anywhere. */
 int pvd_registry_handle_ra(struct pvd_registry *r, const struct ndisc_ra *ra, const char *ifname,
 			   uint64_t now_ms);
 
@@ -107,7 +135,8 @@ uint64_t pvd_registry_next_expiry(const struct pvd_registry *r);	/* UINT64_MAX: 
 int pvd_registry_forget_link(struct pvd_registry *r, int ifindex);
 
 /* DAD failed for one of our addresses: pick the next RFC 7217 candidate
- * (at most 3 tries, RFC 7217 §6 IDGEN_RETRIES), else give the address up. */
+ * (at most 3 tries, RFC 7217 §6 IDGEN_RETRIES), else give the address up
+ * (the object stays, without an address, until its lifetime ends). */
 int pvd_registry_dad_failed(struct pvd_registry *r, const char *subif, const struct in6_addr *addr);
 
 size_t pvd_registry_count(const struct pvd_registry *r);

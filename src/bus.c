@@ -128,7 +128,7 @@ static bool obj_text(const struct pvd_obj *o, enum pvd_prop prop, char *buf, siz
 		snprintf(buf, size, "%s/%u", inet_ntop(AF_INET6, &o->addr, a, sizeof(a)), o->plen);
 		return true;
 	case PROP_ADDRESSES:
-		if (o->kind != PVD_OBJ_PREFIX || !o->has_address)
+		if (o->kind != PVD_OBJ_ADDRESS || !o->has_address)
 			return false;
 		snprintf(buf, size, "%s", inet_ntop(AF_INET6, &o->address, a, sizeof(a)));
 		return true;

@@ -41,6 +41,25 @@ static int append(char *buf, size_t size, size_t *len, const char *fmt, ...)
 	return 0;
 }
 
+/* Several routers of a PvD may advertise the same server or domain: each is
+ * written once, where it first appears (a link-local server once per link). */
+static bool dns_seen_before(const struct pvd *p, size_t i)
+{
+	const struct pvd_obj *o = &p->objs[i];
+
+	for (size_t j = 0; j < i; j++) {
+		const struct pvd_obj *e = &p->objs[j];
+
+		if (e->kind != o->kind)
+			continue;
+		if (o->kind == PVD_OBJ_DNSSL ? !strcmp(e->name, o->name) :
+		    !memcmp(&e->addr, &o->addr, sizeof(o->addr)) &&
+		    (!IN6_IS_ADDR_LINKLOCAL(&o->addr) || e->ifindex == o->ifindex))
+			return true;
+	}
+	return false;
+}
+
 int dns_format(const struct pvd *p, char *buf, size_t size)
 {
 	char addr[INET6_ADDRSTRLEN], subif[IFNAMSIZ];
@@ -55,7 +74,7 @@ int dns_format(const struct pvd *p, char *buf, size_t size)
 	for (size_t i = 0; r == 0 && i < p->n_objs; i++) {
 		const struct pvd_obj *o = &p->objs[i];
 
-		if (o->kind != PVD_OBJ_RDNSS)
+		if (o->kind != PVD_OBJ_RDNSS || dns_seen_before(p, i))
 			continue;
 		inet_ntop(AF_INET6, &o->addr, addr, sizeof(addr));
 		/* A link-local server is reached through the PvD's sub-interface. */
@@ -69,7 +88,7 @@ int dns_format(const struct pvd *p, char *buf, size_t size)
 	for (size_t i = 0; r == 0 && i < p->n_objs; i++) {
 		const struct pvd_obj *o = &p->objs[i];
 
-		if (o->kind != PVD_OBJ_DNSSL)
+		if (o->kind != PVD_OBJ_DNSSL || dns_seen_before(p, i))
 			continue;
 		if (!name_is_safe(o->name))
 			return -EINVAL;

@@ -31,16 +31,11 @@
 #include "log.h"
 #include "ndisc.h"
 #include "pvd.h"
+#include "want.h"
 
 #define ROUTE_PROTO 249		/* "pvd" in /etc/iproute2/rt_protos.d/pvd-vrfd.conf */
 #define ADDR_PROTO 249
 #define VRF_PREFIX "pvd"
-#define METRIC_PREFIX 256	/* the kernel's own metric for prefix routes */
-#define METRIC_ROUTER 1024	/* ... and for RA-learnt routes */
-/* The VRF's last resort, as Documentation/networking/vrf.rst advises: without
- * it a lookup that misses the VRF's table falls through to the main table,
- * and a PvD without a default router would leak into the host's. */
-#define METRIC_UNREACHABLE 4278198272u
 
 struct daemon {
 	struct conf conf;
@@ -80,138 +75,6 @@ static bool link_is_managed(const struct daemon *d, int ifindex, char ifname[IFN
 	if (!strcmp(ifname, "lo") || !strncmp(ifname, VRF_PREFIX, strlen(VRF_PREFIX)))
 		return false;
 	return conf_link_matches(&d->conf, ifname);
-}
-
-/* ---- desired kernel state, from the registry ---- */
-
-struct want {
-	struct kvrf *vrfs;
-	struct ksubif *subifs;
-	struct kaddr *addrs;
-	struct kroute *routes;
-	struct kernel_state state;
-};
-
-static void want_free(struct want *w)
-{
-	free(w->vrfs);
-	free(w->subifs);
-	free(w->addrs);
-	free(w->routes);
-}
-
-static bool subif_listed(const struct want *w, const char *name)
-{
-	for (size_t i = 0; i < w->state.n_subifs; i++)
-		if (!strcmp(w->subifs[i].name, name))
-			return true;
-	return false;
-}
-
-/* Each router of a PvD gets its own metric band, so that its default and
- * RIO routes never share a (table, dst, metric) key with another router's;
- * within it, higher preference first. */
-static uint32_t router_metric(const struct pvd *p, const struct in6_addr *router, enum ndisc_preference pref)
-{
-	uint32_t slot = 0;
-
-	for (size_t i = 0; i < p->n_objs; i++) {
-		if (p->objs[i].kind != PVD_OBJ_ROUTER)
-			continue;
-		if (!memcmp(&p->objs[i].addr, router, sizeof(*router)))
-			break;
-		slot++;
-	}
-	return METRIC_ROUTER + 4 * slot + (1 - pref);
-}
-
-static int want_build(const struct pvd_registry *r, uint64_t now, struct want *w)
-{
-	size_t n_pvds = pvd_registry_count(r), n_objs = 0;
-
-	for (size_t i = 0; i < n_pvds; i++)
-		n_objs += pvd_registry_get(r, i)->n_objs;
-	*w = (struct want) {
-		.vrfs = calloc(n_pvds + 1, sizeof(struct kvrf)),
-		.subifs = calloc(n_objs + 1, sizeof(struct ksubif)),
-		.addrs = calloc(n_objs + 1, sizeof(struct kaddr)),
-		.routes = calloc(n_objs + n_pvds + 1, sizeof(struct kroute)),
-	};
-	if (!w->vrfs || !w->subifs || !w->addrs || !w->routes) {
-		want_free(w);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n_pvds; i++) {
-		const struct pvd *p = pvd_registry_get(r, i);
-		struct kvrf *v = &w->vrfs[w->state.n_vrfs++];
-
-		snprintf(v->name, sizeof(v->name), "%s", p->vrf);
-		snprintf(v->alias, sizeof(v->alias), "%s", p->name);
-		v->table = p->table;
-		w->routes[w->state.n_routes++] = (struct kroute) {
-			.table = p->table, .lifetime = UINT32_MAX, .metric = METRIC_UNREACHABLE, .unreachable = true,
-		};
-		for (size_t j = 0; j < p->n_objs; j++) {
-			const struct pvd_obj *o = &p->objs[j];
-			uint32_t valid = pvd_seconds_left(o->expires_ms, now);
-			char subif[IFNAMSIZ];
-			struct kroute *rt;
-
-			if (stable_subif_name(p->id, o->ifindex, subif) < 0)
-				continue;
-			if (!subif_listed(w, subif)) {
-				struct ksubif *s = &w->subifs[w->state.n_subifs++];
-
-				snprintf(s->name, sizeof(s->name), "%s", subif);
-				snprintf(s->vrf, sizeof(s->vrf), "%s", p->vrf);
-				s->parent_ifindex = o->ifindex;
-			}
-			switch (o->kind) {
-			case PVD_OBJ_PREFIX:
-				if (o->has_address) {
-					struct kaddr *a = &w->addrs[w->state.n_addrs++];
-
-					snprintf(a->dev, sizeof(a->dev), "%s", subif);
-					a->addr = o->address;
-					a->plen = o->plen;
-					a->valid = valid;
-					a->preferred = pvd_seconds_left(o->preferred_ms, now);
-				}
-				if (!o->on_link)
-					break;
-				rt = &w->routes[w->state.n_routes++];
-				*rt = (struct kroute) { .table = p->table, .dst = o->addr, .plen = o->plen,
-							.lifetime = valid, .metric = METRIC_PREFIX };
-				snprintf(rt->dev, sizeof(rt->dev), "%s", subif);
-				break;
-			case PVD_OBJ_ROUTER:
-				rt = &w->routes[w->state.n_routes++];
-				*rt = (struct kroute) { .table = p->table, .gw = o->addr, .lifetime = valid,
-							.pref = o->pref,
-							.metric = router_metric(p, &o->addr, o->pref) };
-				snprintf(rt->dev, sizeof(rt->dev), "%s", subif);
-				break;
-			case PVD_OBJ_ROUTE:
-				rt = &w->routes[w->state.n_routes++];
-				*rt = (struct kroute) { .table = p->table, .dst = o->addr, .plen = o->plen,
-							.gw = o->router, .lifetime = valid, .pref = o->pref,
-							.metric = router_metric(p, &o->router, o->pref) };
-				snprintf(rt->dev, sizeof(rt->dev), "%s", subif);
-				break;
-			case PVD_OBJ_RDNSS:
-			case PVD_OBJ_DNSSL:
-			case _PVD_OBJ_KIND_MAX:
-				break;
-			}
-		}
-	}
-	w->state = (struct kernel_state) {
-		.vrfs = w->vrfs, .n_vrfs = w->state.n_vrfs,
-		.subifs = w->subifs, .n_subifs = w->state.n_subifs,
-		.addrs = w->addrs, .n_addrs = w->state.n_addrs,
-		.routes = w->routes, .n_routes = w->state.n_routes,
-	};
-	return 0;
 }
 
 /* ---- resolv.conf files: one per PvD, removed with it ---- */

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The PvD registry.  Every object (router, prefix, route, DNS server, search
- * domain) is keyed by what it is and the link it was learnt on, and lives in
- * exactly one PvD: the PvD of the RA that last carried it (RFC 8801 §3.4).
- * A PvD exists while it holds at least one object.  Caps refuse new state;
- * state already held is never evicted to make room.
+ * The PvD registry, state model v2.  Memory is kept per (PvD, link, router):
+ * every router-learnt object (default router, prefix, route, DNS server,
+ * search domain) is keyed by what it is, the link and the router that sent
+ * it, inside the PvD of the RA that carried it (RFC 8801 §3.4).  An RA only
+ * ever changes its own (PvD, link, router) entry, so a router serving
+ * several PvDs (RFC 8801 §3.2) cannot make one PvD's state flap into
+ * another's, and a plain RA from another node cannot touch an explicit
+ * PvD.  SLAAC addresses are kept per (PvD, link, prefix) under RFC 4862
+ * §5.5.3.  A PvD exists while it holds at least one object.  Caps refuse
+ * new state; state already held is never evicted to make room.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +36,7 @@ struct pvd_registry {
 	struct reservation *reserved;
 	size_t n_reserved;
 	uint64_t refusals[_PVD_REFUSED_MAX];
+	uint64_t ras;			/* RAs taken so far: pvd_obj.seen_ra's clock */
 	pvd_vrf_usable_fn vrf_usable;
 	void *vrf_usable_data;
 };
@@ -43,6 +49,7 @@ const char *pvd_obj_kind_to_string(enum pvd_obj_kind kind)
 	case PVD_OBJ_ROUTE: return "route";
 	case PVD_OBJ_RDNSS: return "DNS server";
 	case PVD_OBJ_DNSSL: return "search domain";
+	case PVD_OBJ_ADDRESS: return "address";
 	case _PVD_OBJ_KIND_MAX: break;
 	}
 	return NULL;
@@ -59,6 +66,7 @@ const char *pvd_refusal_to_string(enum pvd_refusal refusal)
 	case PVD_REFUSED_MAX_ROUTES: return "too many routes in the PvD";
 	case PVD_REFUSED_MAX_RDNSS: return "too many DNS servers in the PvD";
 	case PVD_REFUSED_MAX_DNSSL: return "too many search domains in the PvD";
+	case PVD_REFUSED_MAX_ADDRESSES: return "too many addresses in the PvD";
 	case PVD_REFUSED_NO_TABLE: return "no free routing table or VRF name";
 	case _PVD_REFUSED_MAX: break;
 	}
@@ -73,6 +81,7 @@ static unsigned kind_cap(const struct pvd_registry *r, enum pvd_obj_kind kind)
 	case PVD_OBJ_ROUTE: return r->conf.caps.routes;
 	case PVD_OBJ_RDNSS: return r->conf.caps.rdnss;
 	case PVD_OBJ_DNSSL: return r->conf.caps.dnssl;
+	case PVD_OBJ_ADDRESS: return r->conf.caps.prefixes;
 	case _PVD_OBJ_KIND_MAX: break;
 	}
 	return 0;
@@ -86,6 +95,7 @@ static enum pvd_refusal kind_refusal(enum pvd_obj_kind kind)
 	case PVD_OBJ_ROUTE: return PVD_REFUSED_MAX_ROUTES;
 	case PVD_OBJ_RDNSS: return PVD_REFUSED_MAX_RDNSS;
 	case PVD_OBJ_DNSSL: return PVD_REFUSED_MAX_DNSSL;
+	case PVD_OBJ_ADDRESS: return PVD_REFUSED_MAX_ADDRESSES;
 	case _PVD_OBJ_KIND_MAX: break;
 	}
 	return _PVD_REFUSED_MAX;
@@ -125,6 +135,7 @@ static struct pvd *pvd_free(struct pvd *p)
 {
 	if (p) {
 		free(p->objs);
+		free(p->routers);
 		free(p);
 	}
 	return NULL;
@@ -243,21 +254,20 @@ static struct pvd *pvd_new(struct pvd_registry *r, const char *name, bool implic
 	struct pvd *p, **n;
 	size_t cap = 0;
 
+	n = realloc(r->pvds, (r->n_pvds + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	r->pvds = n;
 	for (int k = 0; k < _PVD_OBJ_KIND_MAX; k++)
 		cap += kind_cap(r, k);
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->objs = calloc(cap ? cap : 1, sizeof(*p->objs));
-	n = realloc(r->pvds, (r->n_pvds + 1) * sizeof(*n));
-	if (!p->objs || !n) {
-		free(n == r->pvds ? NULL : n);
-		return pvd_free(p);
-	}
-	r->pvds = n;
+	p->routers = calloc(r->conf.caps.routers, sizeof(*p->routers));
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->implicit = implicit;
-	if (assign_vrf(r, p) < 0)
+	if (!p->objs || !p->routers || assign_vrf(r, p) < 0)
 		return pvd_free(p);
 	r->pvds[r->n_pvds++] = p;
 	log_info("PvD '%s' appeared: VRF %s, table %u", p->name, p->vrf, p->table);
@@ -272,34 +282,41 @@ static void remove_pvd_at(struct pvd_registry *r, size_t i)
 	r->n_pvds--;
 }
 
-static void remove_empty_pvds(struct pvd_registry *r)
+/* ---- objects and their (PvD, link, router) entries ---- */
+
+static bool same_addr(const struct in6_addr *a, const struct in6_addr *b)
 {
-	for (size_t i = r->n_pvds; i-- > 0;)
-		if (r->pvds[i]->n_objs == 0)
-			remove_pvd_at(r, i);
+	return !memcmp(a, b, sizeof(*a));
 }
 
-/* The identity of an object: kind, link and what it is.  The one comparison
- * every lookup below goes through. */
+/* The identity of an object: kind, link, the router that sent it (:: for
+ * addresses) and what it is.  The one comparison every lookup goes through. */
 static bool same_obj(const struct pvd_obj *a, const struct pvd_obj *b)
 {
-	if (a->kind != b->kind || a->ifindex != b->ifindex)
+	if (a->kind != b->kind || a->ifindex != b->ifindex || !same_addr(&a->router, &b->router))
 		return false;
 	switch (a->kind) {
 	case PVD_OBJ_ROUTER:
 	case PVD_OBJ_RDNSS:
-		return !memcmp(&a->addr, &b->addr, sizeof(a->addr));
+		return same_addr(&a->addr, &b->addr);
 	case PVD_OBJ_PREFIX:
-		return a->plen == b->plen && !memcmp(&a->addr, &b->addr, sizeof(a->addr));
 	case PVD_OBJ_ROUTE:
-		return a->plen == b->plen && !memcmp(&a->addr, &b->addr, sizeof(a->addr)) &&
-		       !memcmp(&a->router, &b->router, sizeof(a->router));
+	case PVD_OBJ_ADDRESS:
+		return a->plen == b->plen && same_addr(&a->addr, &b->addr);
 	case PVD_OBJ_DNSSL:
 		return !strcmp(a->name, b->name);
 	case _PVD_OBJ_KIND_MAX:
 		break;
 	}
 	return false;
+}
+
+static struct pvd_obj *find_obj(const struct pvd *p, const struct pvd_obj *key)
+{
+	for (size_t i = 0; i < p->n_objs; i++)
+		if (same_obj(&p->objs[i], key))
+			return &p->objs[i];
+	return NULL;
 }
 
 static void remove_obj_at(struct pvd *p, size_t i)
@@ -309,78 +326,261 @@ static void remove_obj_at(struct pvd *p, size_t i)
 	p->n_objs--;
 }
 
-static struct pvd_obj *find_obj(struct pvd *p, const struct pvd_obj *key)
+static bool from_router(const struct pvd_obj *o, int ifindex, const struct in6_addr *router)
 {
-	for (size_t i = 0; i < p->n_objs; i++)
-		if (same_obj(&p->objs[i], key))
-			return &p->objs[i];
+	return o->kind != PVD_OBJ_ADDRESS && o->ifindex == ifindex && same_addr(&o->router, router);
+}
+
+static struct pvd_router *find_router(const struct pvd *p, int ifindex, const struct in6_addr *router)
+{
+	for (size_t i = 0; i < p->n_routers; i++)
+		if (p->routers[i].ifindex == ifindex && same_addr(&p->routers[i].addr, router))
+			return &p->routers[i];
 	return NULL;
 }
 
-/* Remove `key` from every PvD but `keep`; returns the object as it was, so
- * an object that moves keeps its SLAAC state. */
-static bool take_from_others(struct pvd_registry *r, const struct pvd *keep, const struct pvd_obj *key,
-			     struct pvd_obj *ret_old)
+int pvd_router_slot(const struct pvd *p, int ifindex, const struct in6_addr *router)
 {
-	for (size_t i = 0; i < r->n_pvds; i++) {
-		struct pvd *p = r->pvds[i];
-		struct pvd_obj *o;
+	const struct pvd_router *e = find_router(p, ifindex, router);
 
-		if (p == keep || !(o = find_obj(p, key)))
-			continue;
-		if (key->expires_ms)
-			log_info("%s on '%s' moves from PvD '%s' to PvD '%s' (RFC 8801 §3.4)",
-				 pvd_obj_kind_to_string(key->kind), key->ifname, p->name, keep->name);
-		*ret_old = *o;
-		remove_obj_at(p, o - p->objs);
-		return true;	/* an object lives in one PvD only */
+	return e ? (int)e->slot : -ENOENT;
+}
+
+/* A new entry takes the lowest slot no other entry of the PvD holds. */
+static void add_router(struct pvd *p, int ifindex, const struct in6_addr *router)
+{
+	struct pvd_router *e = &p->routers[p->n_routers++];
+
+	*e = (struct pvd_router) { .ifindex = ifindex, .addr = *router };
+	for (bool taken = true; taken; e->slot += taken) {
+		taken = false;
+		for (size_t i = 0; i + 1 < p->n_routers && !taken; i++)
+			taken = p->routers[i].slot == e->slot;
 	}
-	return false;
 }
 
-static void set_address(const struct pvd_registry *r, const struct pvd *p, struct pvd_obj *o)
+/* Entries live while they hold an object. */
+static void prune_routers(struct pvd *p)
 {
-	/* SLAAC needs a 64-bit interface identifier (RFC 4862 §5.5.3 d). */
-	o->has_address = o->autonomous && o->plen == 64 && o->dad_counter < 3;
-	if (o->has_address)
-		stable_slaac_address(r->secret, &o->addr, o->ifname, p->name, o->dad_counter, &o->address);
+	for (size_t i = p->n_routers; i-- > 0;) {
+		bool used = false;
+
+		for (size_t j = 0; j < p->n_objs && !used; j++)
+			used = from_router(&p->objs[j], p->routers[i].ifindex, &p->routers[i].addr);
+		if (used)
+			continue;
+		memmove(&p->routers[i], &p->routers[i + 1], (p->n_routers - i - 1) * sizeof(p->routers[0]));
+		p->n_routers--;
+	}
 }
 
-/* Insert or refresh one object in `p`; a lifetime of zero withdraws it. */
-static int upsert(struct pvd_registry *r, struct pvd *p, const struct pvd_obj *in)
+static void remove_empty_pvds(struct pvd_registry *r)
 {
-	struct pvd_obj *o = find_obj(p, in), old;
-	bool moved = false;
+	for (size_t i = r->n_pvds; i-- > 0;) {
+		prune_routers(r->pvds[i]);
+		if (r->pvds[i]->n_objs == 0)
+			remove_pvd_at(r, i);
+	}
+}
 
-	if (in->expires_ms == 0) {	/* lifetime 0: withdraw, wherever it is */
-		struct pvd_obj gone;
+/* Insert or refresh one object of the RA's own entry; a lifetime of zero
+ * withdraws it at once (RFC 4861 §6.3.4, RFC 4191 §3.1, RFC 8106 §5.1).
+ * Returns the object, or NULL when withdrawn or refused. */
+static struct pvd_obj *upsert(struct pvd_registry *r, struct pvd *p, const struct pvd_obj *in, int *changed)
+{
+	struct pvd_obj *o = find_obj(p, in);
 
-		take_from_others(r, p, in, &gone);
+	if (in->expires_ms == 0) {
 		if (o) {
+			log_debug("PvD '%s': %s on '%s' withdrawn", p->name, pvd_obj_kind_to_string(o->kind), o->ifname);
 			remove_obj_at(p, o - p->objs);
-			return 1;
+			*changed = 1;
 		}
-		return 0;
+		return NULL;
 	}
 	if (!o) {
-		moved = take_from_others(r, p, in, &old);
 		if (p->n_kind[in->kind] >= kind_cap(r, in->kind)) {
 			refuse(r, kind_refusal(in->kind), p->name, in->ifname);
-			return 0;
+			return NULL;
 		}
 		o = &p->objs[p->n_objs++];
-		*o = moved ? old : *in;
 		p->n_kind[in->kind]++;
+		*o = *in;
 	}
 	o->expires_ms = in->expires_ms;
-	o->preferred_ms = in->preferred_ms;
 	o->pref = in->pref;
 	o->on_link = in->on_link;
 	o->autonomous = in->autonomous;
-	memcpy(o->ifname, in->ifname, sizeof(o->ifname));
-	set_address(r, p, o);
-	return 1;
+	o->seen_ra = r->ras;
+	*changed = 1;
+	return o;
 }
+
+static void set_address(const struct pvd_registry *r, const struct pvd *p, struct pvd_obj *a)
+{
+	a->has_address = a->dad_counter < 3;	/* RFC 7217 §6: IDGEN_RETRIES */
+	if (a->has_address)
+		stable_slaac_address(r->secret, &a->addr, a->ifname, p->name, a->dad_counter, &a->address);
+}
+
+#define TWO_HOURS_MS (2 * 3600 * 1000ULL)
+
+/*
+ * RFC 4862 §5.5.3 for the PvD's address in prefix `x` on the RA's link.
+ * (d): a prefix with no address yet forms one if the Valid Lifetime is not 0
+ * (our interface identifiers are 64 bits, so only /64 prefixes).  (e): "The
+ * preferred lifetime of the address is reset to the Preferred Lifetime in
+ * the received advertisement", and the valid lifetime is set to the
+ * advertised one if that "is greater than 2 hours or greater than
+ * RemainingLifetime"; else, if RemainingLifetime "is less than or equal to
+ * 2 hours", the option is ignored for the valid lifetime; "otherwise, reset
+ * the valid lifetime of the corresponding address to 2 hours".  RAs are not
+ * authenticated here (no SEND), so the exception for them never applies.
+ */
+static void update_address(struct pvd_registry *r, struct pvd *p, const struct pvd_obj *pio,
+			   const struct ndisc_prefix *x, uint64_t now, int *changed)
+{
+	struct pvd_obj key = {
+		.kind = PVD_OBJ_ADDRESS, .ifindex = pio->ifindex, .addr = pio->addr, .plen = pio->plen,
+	};
+	uint64_t valid = until(now, x->valid_lifetime), remaining;
+	struct pvd_obj *a;
+
+	if (!x->autonomous || x->prefix_len != 64)
+		return;
+	a = find_obj(p, &key);
+	if (!a) {
+		if (!x->valid_lifetime)
+			return;
+		if (p->n_kind[PVD_OBJ_ADDRESS] >= kind_cap(r, PVD_OBJ_ADDRESS)) {
+			refuse(r, PVD_REFUSED_MAX_ADDRESSES, p->name, pio->ifname);
+			return;
+		}
+		a = &p->objs[p->n_objs++];
+		p->n_kind[PVD_OBJ_ADDRESS]++;
+		*a = key;
+		memcpy(a->ifname, pio->ifname, sizeof(a->ifname));
+		a->expires_ms = valid;
+		set_address(r, p, a);
+	} else {
+		remaining = a->expires_ms == NEVER ? NEVER : a->expires_ms > now ? a->expires_ms - now : 0;
+		if (valid == NEVER || valid - now > TWO_HOURS_MS || (remaining != NEVER && valid - now > remaining))
+			a->expires_ms = valid;
+		else if (remaining > TWO_HOURS_MS)
+			a->expires_ms = now + TWO_HOURS_MS;
+	}
+	a->preferred_ms = until(now, x->preferred_lifetime);
+	if (a->preferred_ms > a->expires_ms)
+		a->preferred_ms = a->expires_ms;
+	a->seen_ra = r->ras;
+	*changed = 1;
+}
+
+static void take_options(struct pvd_registry *r, struct pvd *p, const struct ndisc_ra *ra, const char *ifname,
+			 const struct ndisc_options *o, uint64_t now, int *changed)
+{
+	struct pvd_obj key, *pio;
+
+#define KEY(k) (struct pvd_obj) { .kind = (k), .ifindex = ra->ifindex, .router = ra->src }
+#define LIFETIME(s) ((s) ? until(now, (s)) : 0)
+	for (size_t i = 0; i < o->n_prefixes; i++) {
+		const struct ndisc_prefix *x = &o->prefixes[i];
+
+		key = KEY(PVD_OBJ_PREFIX);
+		key.addr = x->prefix;
+		key.plen = x->prefix_len;
+		key.on_link = x->on_link;
+		key.autonomous = x->autonomous;
+		key.expires_ms = LIFETIME(x->valid_lifetime);
+		snprintf(key.ifname, sizeof(key.ifname), "%s", ifname);
+		pio = upsert(r, p, &key, changed);
+		/* An address needs its prefix held by the PvD (or refreshed
+		 * with lifetime 0, which is not held but still counts, (e)). */
+		if (pio || (!x->valid_lifetime && find_obj(p, &(struct pvd_obj) {
+				.kind = PVD_OBJ_ADDRESS, .ifindex = ra->ifindex, .addr = x->prefix,
+				.plen = x->prefix_len })))
+			update_address(r, p, &key, x, now, changed);
+	}
+	for (size_t i = 0; i < o->n_routes; i++) {
+		key = KEY(PVD_OBJ_ROUTE);
+		key.addr = o->routes[i].prefix;
+		key.plen = o->routes[i].prefix_len;
+		key.pref = o->routes[i].preference;
+		key.expires_ms = LIFETIME(o->routes[i].lifetime);
+		snprintf(key.ifname, sizeof(key.ifname), "%s", ifname);
+		upsert(r, p, &key, changed);
+	}
+	for (size_t i = 0; i < o->n_rdnss; i++) {
+		key = KEY(PVD_OBJ_RDNSS);
+		key.addr = o->rdnss[i].address;
+		key.expires_ms = LIFETIME(o->rdnss[i].lifetime);
+		snprintf(key.ifname, sizeof(key.ifname), "%s", ifname);
+		upsert(r, p, &key, changed);
+	}
+	for (size_t i = 0; i < o->n_dnssl; i++) {
+		key = KEY(PVD_OBJ_DNSSL);
+		snprintf(key.name, sizeof(key.name), "%s", o->dnssl[i].name);
+		key.expires_ms = LIFETIME(o->dnssl[i].lifetime);
+		snprintf(key.ifname, sizeof(key.ifname), "%s", ifname);
+		upsert(r, p, &key, changed);
+	}
+#undef LIFETIME
+#undef KEY
+}
+
+/* Does another PvD hold `o` (same link, router, identity) from a later RA? */
+static const struct pvd *carried_later_by(const struct pvd_registry *r, const struct pvd *p,
+					  const struct pvd_obj *o)
+{
+	for (size_t i = 0; i < r->n_pvds; i++) {
+		const struct pvd_obj *other;
+
+		if (r->pvds[i] != p && (other = find_obj(r->pvds[i], o)) && other->seen_ra > o->seen_ra)
+			return r->pvds[i];
+	}
+	return NULL;
+}
+
+/* Does any router of `p` still advertise prefix `x` on its link? */
+static bool prefix_held(const struct pvd *p, const struct pvd_obj *x)
+{
+	for (size_t i = 0; i < p->n_objs; i++)
+		if (p->objs[i].kind == PVD_OBJ_PREFIX && p->objs[i].ifindex == x->ifindex &&
+		    p->objs[i].plen == x->plen && same_addr(&p->objs[i].addr, &x->addr))
+			return true;
+	return false;
+}
+
+/*
+ * RFC 8801 §3.4: an option belongs to the PvD of the last RA that carried
+ * it.  A router that moved an option from PvD p's RA to another PvD's RA no
+ * longer lists it in p's: so when this RA for p lacks an object p holds from
+ * this very router, and another PvD got it from the same router since, it
+ * has moved and leaves p.  A router listing it in both PvDs' RAs keeps it in
+ * both (each RA carries it again), and nothing flaps.  A moved prefix takes
+ * p's address in it along when no other router of p still advertises it.
+ */
+static void drop_moved(struct pvd_registry *r, struct pvd *p, const struct ndisc_ra *ra, int *changed)
+{
+	for (size_t i = 0; i < p->n_objs; i++) {
+		struct pvd_obj o = p->objs[i], *a;
+		const struct pvd *to;
+
+		if (o.kind == PVD_OBJ_ROUTER || !from_router(&o, ra->ifindex, &ra->src) || o.seen_ra == r->ras ||
+		    !(to = carried_later_by(r, p, &o)))
+			continue;
+		log_info("PvD '%s': %s on '%s' moved to PvD '%s' (RFC 8801 §3.4)", p->name,
+			 pvd_obj_kind_to_string(o.kind), o.ifname, to->name);
+		remove_obj_at(p, i);
+		if (o.kind == PVD_OBJ_PREFIX && !prefix_held(p, &o) &&
+		    (a = find_obj(p, &(struct pvd_obj) { .kind = PVD_OBJ_ADDRESS, .ifindex = o.ifindex,
+							 .addr = o.addr, .plen = o.plen })))
+			remove_obj_at(p, a - p->objs);
+		*changed = 1;
+		i = (size_t)-1;		/* indices moved: start over (few objects) */
+	}
+}
+
 
 /* PvDs that already have something on the link. */
 static unsigned pvds_on_link(const struct pvd_registry *r, int ifindex)
@@ -396,7 +596,8 @@ static unsigned pvds_on_link(const struct pvd_registry *r, int ifindex)
 	return n;
 }
 
-/* Does the RA carry anything with a non-zero lifetime?  A PvD is created only then. */
+/* Does the RA carry anything with a non-zero lifetime?  Only such an RA
+ * creates a PvD or a (PvD, link, router) entry. */
 static bool ra_has_content(const struct ndisc_ra_header *h, const struct ndisc_options *const opts[2])
 {
 	if (h->router_lifetime)
@@ -422,73 +623,23 @@ static bool ra_has_content(const struct ndisc_ra_header *h, const struct ndisc_o
 	return false;
 }
 
-static int take_options(struct pvd_registry *r, struct pvd *p, const struct ndisc_ra *ra,
-			const char *ifname, const struct ndisc_options *o, uint64_t now)
+/* The PvD an RA names, created if the RA brings something and caps allow. */
+static struct pvd *pvd_for_ra(struct pvd_registry *r, const struct ndisc_ra *ra, const char *name,
+			      const char *ifname, bool content)
 {
-	struct pvd_obj key;
-	int changed = 0;
+	struct pvd *p = find_pvd(r, name);
 
-#define BASE(k) (struct pvd_obj) { .kind = (k), .ifindex = ra->ifindex, .router = ra->src }
-	for (size_t i = 0; i < o->n_prefixes; i++) {
-		const struct ndisc_prefix *x = &o->prefixes[i];
-
-		key = BASE(PVD_OBJ_PREFIX);
-		key.addr = x->prefix;
-		key.plen = x->prefix_len;
-		key.on_link = x->on_link;
-		key.autonomous = x->autonomous;
-		key.expires_ms = x->valid_lifetime ? until(now, x->valid_lifetime) : 0;
-		key.preferred_ms = until(now, x->preferred_lifetime);
-		snprintf(key.ifname, sizeof(key.ifname), "%s", ifname);
-		changed |= upsert(r, p, &key);
-	}
-	for (size_t i = 0; i < o->n_routes; i++) {
-		const struct ndisc_route *x = &o->routes[i];
-
-		key = BASE(PVD_OBJ_ROUTE);
-		key.addr = x->prefix;
-		key.plen = x->prefix_len;
-		key.pref = x->preference;
-		key.expires_ms = x->lifetime ? until(now, x->lifetime) : 0;
-		snprintf(key.ifname, sizeof(key.ifname), "%s", ifname);
-		changed |= upsert(r, p, &key);
-	}
-	for (size_t i = 0; i < o->n_rdnss; i++) {
-		key = BASE(PVD_OBJ_RDNSS);
-		key.addr = o->rdnss[i].address;
-		key.expires_ms = o->rdnss[i].lifetime ? until(now, o->rdnss[i].lifetime) : 0;
-		snprintf(key.ifname, sizeof(key.ifname), "%s", ifname);
-		changed |= upsert(r, p, &key);
-	}
-	for (size_t i = 0; i < o->n_dnssl; i++) {
-		key = BASE(PVD_OBJ_DNSSL);
-		snprintf(key.name, sizeof(key.name), "%s", o->dnssl[i].name);
-		key.expires_ms = o->dnssl[i].lifetime ? until(now, o->dnssl[i].lifetime) : 0;
-		snprintf(key.ifname, sizeof(key.ifname), "%s", ifname);
-		changed |= upsert(r, p, &key);
-	}
-#undef BASE
-	return changed;
-}
-
-/* The router itself, then every option, outer and inner (RFC 8801 §3.4). */
-static int apply_ra(struct pvd_registry *r, struct pvd *p, const struct ndisc_ra *ra,
-		    const struct ndisc_ra_header *h, const struct ndisc_options *const opts[2],
-		    const char *ifname, uint64_t now)
-{
-	struct pvd_obj key = {
-		.kind = PVD_OBJ_ROUTER, .ifindex = ra->ifindex, .addr = ra->src, .router = ra->src,
-		.pref = h->preference,
-		.expires_ms = h->router_lifetime ? now + (uint64_t)h->router_lifetime * 1000 : 0,
-	};
-	int changed;
-
-	snprintf(key.ifname, sizeof(key.ifname), "%s", ifname);
-	changed = upsert(r, p, &key);
-	for (int s = 0; s < 2; s++)
-		if (opts[s])
-			changed |= take_options(r, p, ra, ifname, opts[s], now);
-	return changed;
+	if (p || !content)
+		return p;
+	if (!ra->has_pvd && !r->conf.implicit_pvds)
+		refuse(r, PVD_REFUSED_IMPLICIT_DISABLED, name, ifname);
+	else if (r->n_pvds >= r->conf.caps.pvds)
+		refuse(r, PVD_REFUSED_MAX_PVDS, name, ifname);
+	else if (pvds_on_link(r, ra->ifindex) >= r->conf.caps.pvds_per_link)
+		refuse(r, PVD_REFUSED_MAX_PVDS_PER_LINK, name, ifname);
+	else if (!(p = pvd_new(r, name, !ra->has_pvd)))
+		refuse(r, PVD_REFUSED_NO_TABLE, name, ifname);
+	return p;
 }
 
 int pvd_registry_handle_ra(struct pvd_registry *r, const struct ndisc_ra *ra, const char *ifname,
@@ -497,6 +648,8 @@ int pvd_registry_handle_ra(struct pvd_registry *r, const struct ndisc_ra *ra, co
 	const struct ndisc_ra_header *h = ra->has_pvd && ra->pvd.has_ra_header ? &ra->pvd.ra_header : &ra->header;
 	const struct ndisc_options *opts[2] = { &ra->options, ra->has_pvd ? &ra->pvd.options : NULL };
 	char name[PVD_NAME_MAX], addr[INET6_ADDRSTRLEN];
+	bool content = ra_has_content(h, opts);
+	struct pvd_obj key;
 	struct pvd *p;
 	int changed = 0;
 
@@ -506,49 +659,41 @@ int pvd_registry_handle_ra(struct pvd_registry *r, const struct ndisc_ra *ra, co
 		inet_ntop(AF_INET6, &ra->src, addr, sizeof(addr));
 		snprintf(name, sizeof(name), "%s%%%s", addr, ifname);
 	}
-
-	p = find_pvd(r, name);
-	if (!p && !ra_has_content(h, opts)) {
-		/* Only withdrawals: apply them wherever the objects live. */
-		struct pvd scratch = { .objs = NULL };
-
-		snprintf(scratch.name, sizeof(scratch.name), "%s", name);
-		changed = apply_ra(r, &scratch, ra, h, opts, ifname, now);
-		remove_empty_pvds(r);
-		return changed;
+	p = pvd_for_ra(r, ra, name, ifname, content);
+	if (!p)
+		return 0;
+	if (!find_router(p, ra->ifindex, &ra->src)) {
+		if (!content)
+			return 0;	/* withdrawals of an entry that holds nothing */
+		if (p->n_routers >= r->conf.caps.routers) {
+			refuse(r, PVD_REFUSED_MAX_ROUTERS, p->name, ifname);
+			remove_empty_pvds(r);
+			return 0;
+		}
+		add_router(p, ra->ifindex, &ra->src);
 	}
-	if (!p) {
-		if (!ra->has_pvd && !r->conf.implicit_pvds) {
-			refuse(r, PVD_REFUSED_IMPLICIT_DISABLED, name, ifname);
-			return 0;
-		}
-		if (r->n_pvds >= r->conf.caps.pvds) {
-			refuse(r, PVD_REFUSED_MAX_PVDS, name, ifname);
-			return 0;
-		}
-		if (pvds_on_link(r, ra->ifindex) >= r->conf.caps.pvds_per_link) {
-			refuse(r, PVD_REFUSED_MAX_PVDS_PER_LINK, name, ifname);
-			return 0;
-		}
-		p = pvd_new(r, name, !ra->has_pvd);
-		if (!p) {
-			refuse(r, PVD_REFUSED_NO_TABLE, name, ifname);
-			return 0;
-		}
-		changed = 1;
-	}
-
-	if (ra->has_pvd) {
-		if (ra->pvd.sequence != p->sequence || ra->pvd.http != p->http ||
-		    ra->pvd.legacy != p->legacy || ra->pvd.delay != p->delay)
-			log_info("PvD '%s': sequence %u, H=%d, L=%d, delay %u", p->name, ra->pvd.sequence,
-				 ra->pvd.http, ra->pvd.legacy, ra->pvd.delay);
+	if (ra->has_pvd && (ra->pvd.sequence != p->sequence || ra->pvd.http != p->http ||
+			    ra->pvd.legacy != p->legacy || ra->pvd.delay != p->delay)) {
+		log_info("PvD '%s': sequence %u, H=%d, L=%d, delay %u", p->name, ra->pvd.sequence,
+			 ra->pvd.http, ra->pvd.legacy, ra->pvd.delay);
 		p->sequence = ra->pvd.sequence;
 		p->http = ra->pvd.http;
 		p->legacy = ra->pvd.legacy;
 		p->delay = ra->pvd.delay;
+		changed = 1;
 	}
-	changed |= apply_ra(r, p, ra, h, opts, ifname, now);
+
+	r->ras++;
+	key = (struct pvd_obj) {
+		.kind = PVD_OBJ_ROUTER, .ifindex = ra->ifindex, .addr = ra->src, .router = ra->src,
+		.pref = h->preference, .expires_ms = h->router_lifetime ? now + (uint64_t)h->router_lifetime * 1000 : 0,
+	};
+	snprintf(key.ifname, sizeof(key.ifname), "%s", ifname);
+	upsert(r, p, &key, &changed);
+	for (int s = 0; s < 2; s++)
+		if (opts[s])
+			take_options(r, p, ra, ifname, opts[s], now, &changed);
+	drop_moved(r, p, ra, &changed);
 	remove_empty_pvds(r);
 	return changed;
 }
@@ -617,8 +762,7 @@ int pvd_registry_dad_failed(struct pvd_registry *r, const char *subif, const str
 			struct pvd_obj *o = &p->objs[j];
 			char name[IFNAMSIZ];
 
-			if (o->kind != PVD_OBJ_PREFIX || !o->has_address ||
-			    memcmp(&o->address, addr, sizeof(*addr)) ||
+			if (o->kind != PVD_OBJ_ADDRESS || !o->has_address || !same_addr(&o->address, addr) ||
 			    stable_subif_name(p->id, o->ifindex, name) < 0 || strcmp(name, subif))
 				continue;
 			o->dad_counter++;

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The desired kernel state, from the registry (see want.h).  The registry
+ * keeps what each router said; this is where the union over a PvD's routers
+ * is taken: one sub-interface per (PvD, link), one prefix route however many
+ * of its routers advertise the prefix, one default route per router.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "want.h"
+
+void want_free(struct want *w)
+{
+	free(w->vrfs);
+	free(w->subifs);
+	free(w->addrs);
+	free(w->routes);
+	*w = (struct want) { .vrfs = NULL };
+}
+
+uint32_t want_router_metric(unsigned slot, bool rio, enum ndisc_preference pref)
+{
+	return WANT_METRIC_ROUTER + WANT_METRIC_BAND * slot + (rio ? 4 : 0) + (uint32_t)(1 - (int)pref);
+}
+
+static bool subif_listed(const struct want *w, const char *name)
+{
+	for (size_t i = 0; i < w->state.n_subifs; i++)
+		if (!strcmp(w->subifs[i].name, name))
+			return true;
+	return false;
+}
+
+/* Add a route, or merge it into the one with the same kernel key (the same
+ * prefix from two routers of the PvD): the longer lifetime wins. */
+static void add_route(struct want *w, const struct kroute *rt)
+{
+	for (size_t i = 0; i < w->state.n_routes; i++) {
+		struct kroute *o = &w->routes[i];
+
+		if (o->table == rt->table && o->plen == rt->plen && o->metric == rt->metric &&
+		    !memcmp(&o->dst, &rt->dst, sizeof(o->dst))) {
+			if (rt->lifetime > o->lifetime)
+				o->lifetime = rt->lifetime;
+			return;
+		}
+	}
+	w->routes[w->state.n_routes++] = *rt;
+}
+
+static void add_obj(struct want *w, const struct pvd *p, const struct pvd_obj *o, const char *subif,
+		    uint64_t now)
+{
+	uint32_t valid = pvd_seconds_left(o->expires_ms, now);
+	struct kroute rt = { .table = p->table, .lifetime = valid };
+	int slot = pvd_router_slot(p, o->ifindex, &o->router);
+
+	snprintf(rt.dev, sizeof(rt.dev), "%s", subif);
+	switch (o->kind) {
+	case PVD_OBJ_ADDRESS:
+		if (o->has_address) {
+			struct kaddr *a = &w->addrs[w->state.n_addrs++];
+
+			*a = (struct kaddr) { .addr = o->address, .plen = o->plen, .valid = valid,
+					      .preferred = pvd_seconds_left(o->preferred_ms, now) };
+			snprintf(a->dev, sizeof(a->dev), "%s", subif);
+		}
+		return;
+	case PVD_OBJ_PREFIX:
+		if (!o->on_link)	/* RFC 4861 §6.3.4: L=0 says nothing about on-link */
+			return;
+		rt.dst = o->addr;
+		rt.plen = o->plen;
+		rt.metric = WANT_METRIC_PREFIX;
+		add_route(w, &rt);
+		return;
+	case PVD_OBJ_ROUTER:
+	case PVD_OBJ_ROUTE:
+		if (slot < 0)	/* every router object has its entry: cannot happen */
+			return;
+		rt.gw = o->router;
+		rt.pref = o->pref;
+		if (o->kind == PVD_OBJ_ROUTE) {		/* a router's own is ::/0 */
+			rt.dst = o->addr;
+			rt.plen = o->plen;
+		}
+		rt.metric = want_router_metric((unsigned)slot, o->kind == PVD_OBJ_ROUTE, o->pref);
+		add_route(w, &rt);
+		return;
+	case PVD_OBJ_RDNSS:
+	case PVD_OBJ_DNSSL:
+	case _PVD_OBJ_KIND_MAX:
+		return;
+	}
+}
+
+int want_build(const struct pvd_registry *r, uint64_t now, struct want *w)
+{
+	size_t n_pvds = pvd_registry_count(r), n_objs = 0;
+
+	for (size_t i = 0; i < n_pvds; i++)
+		n_objs += pvd_registry_get(r, i)->n_objs;
+	*w = (struct want) {
+		.vrfs = calloc(n_pvds + 1, sizeof(struct kvrf)),
+		.subifs = calloc(n_objs + 1, sizeof(struct ksubif)),
+		.addrs = calloc(n_objs + 1, sizeof(struct kaddr)),
+		.routes = calloc(n_objs + n_pvds + 1, sizeof(struct kroute)),
+	};
+	if (!w->vrfs || !w->subifs || !w->addrs || !w->routes) {
+		want_free(w);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n_pvds; i++) {
+		const struct pvd *p = pvd_registry_get(r, i);
+		struct kvrf *v = &w->vrfs[w->state.n_vrfs++];
+
+		snprintf(v->name, sizeof(v->name), "%s", p->vrf);
+		snprintf(v->alias, sizeof(v->alias), "%s", p->name);
+		v->table = p->table;
+		w->routes[w->state.n_routes++] = (struct kroute) {
+			.table = p->table, .lifetime = UINT32_MAX, .metric = WANT_METRIC_UNREACHABLE,
+			.unreachable = true,
+		};
+		for (size_t j = 0; j < p->n_objs; j++) {
+			const struct pvd_obj *o = &p->objs[j];
+			char subif[IFNAMSIZ];
+
+			if (stable_subif_name(p->id, o->ifindex, subif) < 0)
+				continue;
+			if (!subif_listed(w, subif)) {
+				struct ksubif *s = &w->subifs[w->state.n_subifs++];
+
+				snprintf(s->name, sizeof(s->name), "%s", subif);
+				snprintf(s->vrf, sizeof(s->vrf), "%s", p->vrf);
+				s->parent_ifindex = o->ifindex;
+			}
+			add_obj(w, p, o, subif, now);
+		}
+	}
+	w->state.vrfs = w->vrfs;
+	w->state.subifs = w->subifs;
+	w->state.addrs = w->addrs;
+	w->state.routes = w->routes;
+	return 0;
+}

@@ -9,7 +9,7 @@
 
 #include "tap.h"
 
-static struct pvd_obj objs[4];
+static struct pvd_obj objs[7];
 
 static struct pvd pvd_with(const char *name)
 {
@@ -23,6 +23,15 @@ static struct pvd pvd_with(const char *name)
 	inet_pton(AF_INET6, "fe80::1", &objs[1].addr);
 	objs[2] = (struct pvd_obj) { .kind = PVD_OBJ_DNSSL, .name = "a.example" };
 	objs[3] = (struct pvd_obj) { .kind = PVD_OBJ_DNSSL, .name = "corp.a.example" };
+	/* A second router of the PvD advertising the same server and domain. */
+	objs[4] = objs[0];
+	objs[4].router.s6_addr[15] = 2;
+	objs[5] = objs[2];
+	objs[5].router.s6_addr[15] = 2;
+	/* The same link-local server on another link is another server. */
+	objs[6] = objs[1];
+	objs[6].ifindex = 3;
+	p.n_objs = 7;
 	return p;
 }
 
@@ -36,7 +45,11 @@ int main(void)
 		   "# resolv.conf of PvD a.example (VRF pvd000abc), written by pvd-vrfd: do not edit.\n"
 		   "nameserver 2001:db8:a::53\n"
 		   "nameserver fe80::1%pvd000abc.2\n"
-		   "search a.example corp.a.example\n"), "text is exact:\n%s", buf);
+		   "nameserver fe80::1%pvd000abc.3\n"
+		   "search a.example corp.a.example\n"),
+	   "text is exact, each server and domain once (see the diagnostics on failure)");
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		printf("# %s\n", line);
 	ok(dns_format(&p, small, sizeof(small)) == -ENOBUFS, "too small a buffer is an error");
 
 	p = pvd_with("a.example");

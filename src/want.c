@@ -58,6 +58,8 @@ static void add_obj(struct want *w, const struct pvd *p, const struct pvd_obj *o
 	struct kroute rt = { .table = p->table, .lifetime = valid };
 	int slot = pvd_router_slot(p, o->ifindex, &o->router);
 
+	if (valid == 0)		/* expired, the expiry timer not yet run */
+		return;
 	snprintf(rt.dev, sizeof(rt.dev), "%s", subif);
 	switch (o->kind) {
 	case PVD_OBJ_ADDRESS:

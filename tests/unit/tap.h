@@ -29,6 +29,8 @@ static bool tap_ok(bool pass, const char *file, int line, const char *fmt, ...)
 }
 
 #define ok(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+/* A check that names itself. */
+#define CHECK(cond) ok((cond), "%s", #cond)
 
 /* Print the plan and a summary; the return value is main()'s exit status. */
 __attribute__((unused))

@@ -10,8 +10,6 @@
 
 #include "tap.h"
 
-#define CHECK(cond) ok((cond), "%s", #cond)
-
 static void test_defaults(void)
 {
 	struct conf c;

@@ -9,18 +9,8 @@
 #include "pvd.h"
 
 #include "tap.h"
+#include "registry-util.h"
 
-#define CHECK(cond) ok((cond), "%s", #cond)
-
-static const uint8_t secret[STABLE_SECRET_SIZE] = "0123456789abcde";
-
-static struct in6_addr ip(const char *s)
-{
-	struct in6_addr a;
-
-	inet_pton(AF_INET6, s, &a);
-	return a;
-}
 
 /* An RA from `router` on ifindex 2, optionally in PvD `fqdn`, with one /64 PIO. */
 static struct ndisc_ra ra_new(const char *router, const char *fqdn, const char *prefix,

@@ -9,8 +9,6 @@
 
 #include "tap.h"
 
-#define CHECK(cond) ok((cond), "%s", #cond)
-
 int main(void)
 {
 	uint8_t key[16], msg[15], other[16] = { 1 };

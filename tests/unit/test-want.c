@@ -8,18 +8,8 @@
 #include "want.h"
 
 #include "tap.h"
+#include "registry-util.h"
 
-#define CHECK(cond) ok((cond), "%s", #cond)
-
-static const uint8_t secret[STABLE_SECRET_SIZE] = "0123456789abcde";
-
-static struct in6_addr ip(const char *s)
-{
-	struct in6_addr a;
-
-	inet_pton(AF_INET6, s, &a);
-	return a;
-}
 
 /* An RA from `router` on ifindex 2 in PvD p.example. */
 static struct ndisc_ra ra_new(const char *router, uint16_t router_lifetime)

@@ -449,7 +449,7 @@ static void on_reconcile(struct ev_loop *loop, ev_idle *w, int revents)
 	if (r < 0) {
 		retry_later(d, r);
 	} else {
-		if (ev_is_active(&d->retry))
+		if (d->retry_delay > 0)
 			log_info("kernel reconciliation complete again");
 		ev_timer_stop(loop, &d->retry);
 		d->retry_delay = 0;

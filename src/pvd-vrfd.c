@@ -55,7 +55,6 @@ struct daemon {
 	unsigned solicitations;
 	ev_idle reconcile;
 	ev_signal sigterm, sigint, sigusr1;
-	bool remove_stale;		/* false during the adoption grace period */
 	uint64_t dropped[_NDISC_REASON_MAX];	/* whole RAs, by reason */
 	uint64_t ignored[_NDISC_REASON_MAX];	/* single options, by reason */
 	uint64_t not_managed;		/* RAs on links we do not manage */
@@ -135,7 +134,7 @@ static int want_build(const struct pvd_registry *r, uint64_t now, struct want *w
 		.vrfs = calloc(n_pvds + 1, sizeof(struct kvrf)),
 		.subifs = calloc(n_objs + 1, sizeof(struct ksubif)),
 		.addrs = calloc(n_objs + 1, sizeof(struct kaddr)),
-		.routes = calloc(n_objs + n_pvds + 1, sizeof(struct kroute)),
+		.routes = calloc(n_objs + 2 * n_pvds + 1, sizeof(struct kroute)),
 	};
 	if (!w->vrfs || !w->subifs || !w->addrs || !w->routes) {
 		want_free(w);
@@ -149,7 +148,12 @@ static int want_build(const struct pvd_registry *r, uint64_t now, struct want *w
 		snprintf(v->alias, sizeof(v->alias), "%s", p->name);
 		v->table = p->table;
 		w->routes[w->state.n_routes++] = (struct kroute) {
-			.table = p->table, .lifetime = UINT32_MAX, .metric = METRIC_UNREACHABLE, .unreachable = true,
+			.family = AF_INET6, .table = p->table, .lifetime = UINT32_MAX, .metric = METRIC_UNREACHABLE,
+			.unreachable = true,
+		};
+		w->routes[w->state.n_routes++] = (struct kroute) {
+			.family = AF_INET, .table = p->table, .lifetime = UINT32_MAX, .metric = METRIC_UNREACHABLE,
+			.unreachable = true,
 		};
 		for (size_t j = 0; j < p->n_objs; j++) {
 			const struct pvd_obj *o = &p->objs[j];
@@ -180,21 +184,22 @@ static int want_build(const struct pvd_registry *r, uint64_t now, struct want *w
 				if (!o->on_link)
 					break;
 				rt = &w->routes[w->state.n_routes++];
-				*rt = (struct kroute) { .table = p->table, .dst = o->addr, .plen = o->plen,
-							.lifetime = valid, .metric = METRIC_PREFIX };
+				*rt = (struct kroute) { .family = AF_INET6, .table = p->table, .dst = o->addr,
+							.plen = o->plen, .lifetime = valid, .metric = METRIC_PREFIX };
 				snprintf(rt->dev, sizeof(rt->dev), "%s", subif);
 				break;
 			case PVD_OBJ_ROUTER:
 				rt = &w->routes[w->state.n_routes++];
-				*rt = (struct kroute) { .table = p->table, .gw = o->addr, .lifetime = valid,
+				*rt = (struct kroute) { .family = AF_INET6, .table = p->table, .gw = o->addr,
+							.lifetime = valid,
 							.pref = o->pref,
 							.metric = router_metric(p, &o->addr, o->pref) };
 				snprintf(rt->dev, sizeof(rt->dev), "%s", subif);
 				break;
 			case PVD_OBJ_ROUTE:
 				rt = &w->routes[w->state.n_routes++];
-				*rt = (struct kroute) { .table = p->table, .dst = o->addr, .plen = o->plen,
-							.gw = o->router, .lifetime = valid, .pref = o->pref,
+				*rt = (struct kroute) { .family = AF_INET6, .table = p->table, .dst = o->addr,
+							.plen = o->plen, .gw = o->router, .lifetime = valid, .pref = o->pref,
 							.metric = router_metric(p, &o->router, o->pref) };
 				snprintf(rt->dev, sizeof(rt->dev), "%s", subif);
 				break;
@@ -277,7 +282,7 @@ static void on_reconcile(struct ev_loop *loop, ev_idle *w, int revents)
 		log_error("cannot build the desired kernel state: %s", strerror(-r));
 		return;
 	}
-	r = kernel_reconcile(d->kernel, &want.state, d->remove_stale);
+	r = kernel_reconcile(d->kernel, &want.state);
 	if (r < 0)
 		log_warning("kernel reconciliation incomplete: %s", strerror(-r));
 	want_free(&want);
@@ -304,7 +309,7 @@ static void on_grace_over(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	log_info("adoption grace period over: removing what no RA refreshed");
-	d->remove_stale = true;
+	kernel_grace_over(d->kernel);
 	changed(d);
 }
 
@@ -530,7 +535,15 @@ static int load_secret(const char *state_dir, uint8_t secret[STABLE_SECRET_SIZE]
 	return r;
 }
 
-/* VRFs an earlier run left behind keep their names and tables. */
+/* New PvDs get only VRF names and tables nobody else uses. */
+static bool vrf_usable(void *userdata, const char *vrf, uint32_t table)
+{
+	return kernel_vrf_slot_usable(userdata, vrf, table);
+}
+
+/* VRFs an earlier run left behind (and the kernel re-adopted) keep their
+ * names and tables; they and what is on them wait for fresh RAs until the
+ * grace period ends. */
 static void adopt(struct daemon *d)
 {
 	struct kvrf *vrfs = NULL;
@@ -547,11 +560,12 @@ static void adopt(struct daemon *d)
 		pvd_registry_reserve(d->registry, vrfs[i].alias, vrfs[i].name, vrfs[i].table);
 	}
 	free(vrfs);
-	d->remove_stale = n == 0 || d->conf.adopt_grace == 0;
-	if (!d->remove_stale) {
-		ev_timer_set(&d->grace, d->conf.adopt_grace, 0);
-		ev_timer_start(d->loop, &d->grace);
+	if (n == 0 || d->conf.adopt_grace == 0) {
+		kernel_grace_over(d->kernel);
+		return;
 	}
+	ev_timer_set(&d->grace, d->conf.adopt_grace, 0);
+	ev_timer_start(d->loop, &d->grace);
 }
 
 static void usage(FILE *f)
@@ -583,7 +597,7 @@ int main(int argc, char **argv)
 	};
 	uint8_t secret[STABLE_SECRET_SIZE];
 	bool check_only = false;
-	char err[512];
+	char err[512], owned[sizeof(d.conf.run_dir) + 8];
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -623,21 +637,26 @@ int main(int argc, char **argv)
 	}
 	log_set_level(d.conf.log_level);
 
+	/* First: it also refuses a kernel we cannot run on, before anything
+	 * is written. */
+	d.loop = EV_DEFAULT;
+	snprintf(owned, sizeof(owned), "%s/owned", d.conf.run_dir);
+	const struct kernel_config kconf = {
+		.route_proto = ROUTE_PROTO, .addr_proto = ADDR_PROTO, .vrf_prefix = VRF_PREFIX,
+		.subif_kind = d.conf.subif_kind == CONF_SUBIF_MACVLAN ? KERNEL_SUBIF_MACVLAN : KERNEL_SUBIF_IPVLAN,
+		.owned_path = owned,
+	};
+	r = kernel_open(d.loop, &kconf, &events, &d, &d.kernel);
+	if (r < 0) {
+		log_error("cannot start the kernel reconciler: %s", strerror(-r));
+		return 1;
+	}
 	if (load_secret(d.conf.state_dir, secret) < 0)
 		return 1;
 	r = pvd_registry_new(&d.conf, secret, &d.registry);
 	if (r < 0)
 		return 1;
-	d.loop = EV_DEFAULT;
-	const struct kernel_config kconf = {
-		.route_proto = ROUTE_PROTO, .addr_proto = ADDR_PROTO, .vrf_prefix = VRF_PREFIX,
-		.subif_kind = d.conf.subif_kind == CONF_SUBIF_MACVLAN ? KERNEL_SUBIF_MACVLAN : KERNEL_SUBIF_IPVLAN,
-	};
-	r = kernel_open(d.loop, &kconf, &events, &d, &d.kernel);
-	if (r < 0) {
-		log_error("cannot open rtnetlink: %s", strerror(-r));
-		return 1;
-	}
+	pvd_registry_set_vrf_filter(d.registry, vrf_usable, d.kernel);
 	d.icmp_fd = icmp6_open();
 	if (d.icmp_fd < 0) {
 		log_error("cannot open the raw ICMPv6 socket: %s", strerror(-d.icmp_fd));

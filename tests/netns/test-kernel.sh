@@ -263,6 +263,7 @@ log_test $? 0 "usable: a free name and an unused table"
 # ---- 7. macvlan selectable; a kind change re-creates the sub-interface ----
 kd --kind macvlan reconcile "$tmp/small" 2>"$tmp/log5"
 log_test $? 0 "reconcile --kind macvlan succeeds"
+sed 's/^/        /' "$tmp/log5"
 H -d link show pvdsa | grep -q 'macvlan mode bridge' && H -d link show pvdsa | grep -q 'master pvda' &&
 	kd show-addrs | grep -q '^pvdsa 2001:db8:a::10/64 proto 249' &&
 	H -6 route show table 1001 | grep -q '^default via fe80::1 dev pvdsa proto 249'

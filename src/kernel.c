@@ -330,7 +330,6 @@ static int kernel_talk(struct kernel *k, struct nlmsghdr *nlh, kernel_msg_fn fn,
 /* ---- owned links: the record of what we made ---- */
 
 static int kernel_routes_dump(struct kernel *k, uint32_t table, struct kernel_vec *vec);
-static int kernel_addrs_dump(struct kernel *k, struct kernel_vec *vec);
 static int kernel_route_delete(struct kernel *k, const struct kernel_route *rt);
 
 static bool kernel_owned_name(const struct kernel *k, const char *name)

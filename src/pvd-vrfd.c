@@ -63,11 +63,11 @@ struct daemon {
 	ev_timer retry;			/* after a failed reconciliation */
 	double retry_delay;		/* the next retry's, 0 after a success */
 	uint64_t reconciles;		/* completed reconciliations, for tests to wait on */
+	bool grace_over;		/* the adoption grace period ended, or never began */
 	bool run_dir_pruned;		/* stale RUN_DIR/<vrf>/ of an earlier run removed */
 	struct link_policy *policies;
 	size_t n_policies;
 	ev_signal sigterm, sigint, sigusr1;
-	bool remove_stale;		/* false during the adoption grace period */
 	uint64_t dropped[_NDISC_REASON_MAX];	/* whole RAs, by reason */
 	uint64_t ignored[_NDISC_REASON_MAX];	/* single options, by reason */
 	uint64_t not_managed;		/* RAs on links we do not manage */
@@ -307,7 +307,7 @@ static void on_reconcile(struct ev_loop *loop, ev_idle *w, int revents)
 		retry_later(d, r);
 		return;
 	}
-	r = kernel_reconcile(d->kernel, &want.state, d->remove_stale);
+	r = kernel_reconcile(d->kernel, &want.state);
 	want_free(&want);
 	if (r < 0) {
 		retry_later(d, r);
@@ -317,7 +317,7 @@ static void on_reconcile(struct ev_loop *loop, ev_idle *w, int revents)
 		ev_timer_stop(loop, &d->retry);
 		d->retry_delay = 0;
 	}
-	dns_sync(d, r == 0 && d->remove_stale);
+	dns_sync(d, r == 0 && d->grace_over);
 	bus_sync(d->bus, d->registry);
 	schedule_expiry(d);
 	d->reconciles++;
@@ -334,6 +334,12 @@ static void on_expiry(struct ev_loop *loop, ev_timer *w, int revents)
 	schedule_expiry(d);
 }
 
+static void end_grace(struct daemon *d)
+{
+	d->grace_over = true;
+	kernel_grace_over(d->kernel);
+}
+
 static void on_grace_over(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
@@ -341,7 +347,7 @@ static void on_grace_over(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	log_info("adoption grace period over: removing what no RA refreshed");
-	d->remove_stale = true;
+	end_grace(d);
 	changed(d);
 }
 
@@ -644,7 +650,15 @@ static int load_secret(const char *state_dir, uint8_t secret[STABLE_SECRET_SIZE]
 	return r;
 }
 
-/* VRFs an earlier run left behind keep their names and tables. */
+/* New PvDs get only VRF names and tables nobody else uses. */
+static bool vrf_usable(void *userdata, const char *vrf, uint32_t table)
+{
+	return kernel_vrf_slot_usable(userdata, vrf, table);
+}
+
+/* VRFs an earlier run left behind (and the kernel re-adopted) keep their
+ * names and tables; they and what is on them wait for fresh RAs until the
+ * grace period ends. */
 static void adopt(struct daemon *d)
 {
 	struct kvrf *vrfs = NULL;
@@ -661,11 +675,12 @@ static void adopt(struct daemon *d)
 		pvd_registry_reserve(d->registry, vrfs[i].alias, vrfs[i].name, vrfs[i].table);
 	}
 	free(vrfs);
-	d->remove_stale = n == 0 || d->conf.adopt_grace == 0;
-	if (!d->remove_stale) {
-		ev_timer_set(&d->grace, d->conf.adopt_grace, 0);
-		ev_timer_start(d->loop, &d->grace);
+	if (n == 0 || d->conf.adopt_grace == 0) {
+		end_grace(d);
+		return;
 	}
+	ev_timer_set(&d->grace, d->conf.adopt_grace, 0);
+	ev_timer_start(d->loop, &d->grace);
 }
 
 static void usage(FILE *f)
@@ -697,7 +712,7 @@ int main(int argc, char **argv)
 	};
 	uint8_t secret[STABLE_SECRET_SIZE];
 	bool check_only = false;
-	char err[512];
+	char err[512], owned[sizeof(d.conf.run_dir) + 8];
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -737,21 +752,26 @@ int main(int argc, char **argv)
 	}
 	log_set_level(d.conf.log_level);
 
+	/* First: it also refuses a kernel we cannot run on, before anything
+	 * is written. */
+	d.loop = EV_DEFAULT;
+	snprintf(owned, sizeof(owned), "%s/owned", d.conf.run_dir);
+	const struct kernel_config kconf = {
+		.route_proto = ROUTE_PROTO, .addr_proto = ADDR_PROTO, .vrf_prefix = VRF_PREFIX,
+		.subif_kind = d.conf.subif_kind == CONF_SUBIF_MACVLAN ? KERNEL_SUBIF_MACVLAN : KERNEL_SUBIF_IPVLAN,
+		.owned_path = owned,
+	};
+	r = kernel_open(d.loop, &kconf, &events, &d, &d.kernel);
+	if (r < 0) {
+		log_error("cannot start the kernel reconciler: %s", strerror(-r));
+		return 1;
+	}
 	if (load_secret(d.conf.state_dir, secret) < 0)
 		return 1;
 	r = pvd_registry_new(&d.conf, secret, &d.registry);
 	if (r < 0)
 		return 1;
-	d.loop = EV_DEFAULT;
-	const struct kernel_config kconf = {
-		.route_proto = ROUTE_PROTO, .addr_proto = ADDR_PROTO, .vrf_prefix = VRF_PREFIX,
-		.subif_kind = d.conf.subif_kind == CONF_SUBIF_MACVLAN ? KERNEL_SUBIF_MACVLAN : KERNEL_SUBIF_IPVLAN,
-	};
-	r = kernel_open(d.loop, &kconf, &events, &d, &d.kernel);
-	if (r < 0) {
-		log_error("cannot open rtnetlink: %s", strerror(-r));
-		return 1;
-	}
+	pvd_registry_set_vrf_filter(d.registry, vrf_usable, d.kernel);
 	d.icmp_fd = icmp6_open();
 	if (d.icmp_fd < 0) {
 		log_error("cannot open the raw ICMPv6 socket: %s", strerror(-d.icmp_fd));

@@ -53,8 +53,10 @@ trap ns_cleanup EXIT
 left=$(our_links)
 [ -z "$left" ]
 log_test $? 0 "SIGTERM: no VRF or sub-interface of ours left${left:+: $left}"
-ip -n "$host" -6 route show table all | grep -qE 'proto (pvd|249)'
-log_test $? 1 "SIGTERM: no route of ours left"
+{ ip -n "$host" -6 route show table all; ip -n "$host" -4 route show table all; } | grep -qE 'proto (pvd|249)'
+log_test $? 1 "SIGTERM: no route of ours left (IPv6 or IPv4)"
+grep -qv '^#' "$LAB_RUN/owned"
+log_test $? 1 "SIGTERM: the record of owned links lists nothing"
 ip -n "$host" -d link show blue | grep -q 'vrf table 4000' &&
 	ip -n "$host" -6 route show table 4000 | grep -q 'unreachable 2001:db8:ffff::/48'
 log_test $? 0 "the foreign VRF and its route are untouched"
@@ -74,6 +76,8 @@ trap ns_cleanup EXIT
 now=$(our_links)
 [ -n "$kept" ] && [ "$now" = "$kept" ] && grep -q 'keeping the VRFs (keep_on_exit)' "$LAB_LOG"
 log_test $? 0 "keep_on_exit = yes: SIGTERM keeps the VRF and sub-interface"
+[ "$(grep -c '^vrf \|^ipvlan ' "$LAB_RUN/owned")" -eq "$(echo "$kept" | wc -l)" ]
+log_test $? 0 "keep_on_exit = yes: ... and the record of them"
 [ "$now" = "$kept" ] || printf 'before stop:\n%s\nafter stop:\n%s\n' "$kept" "$now"
 
 lab_finish

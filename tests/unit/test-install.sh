@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # test-install.sh BUILD_DIR SBINDIR BINDIR SYSCONFDIR MANDIR UNITDIR LIBDIR DATADIR
+#                 UDEVRULESDIR NETWORKDIR
 #
 # `meson install --destdir` into a temporary directory installs the whole
 # package, the systemd unit there is valid, and its sandbox stays tight:
@@ -25,6 +26,7 @@
 # them it fails, saying so.  TAP output.
 set -u
 build=$1 sbindir=$2 bindir=$3 sysconfdir=$4 mandir=$5 unitdir=$6 libdir=$7 datadir=$8
+udevrulesdir=$9 networkdir=${10}
 threshold=3.0
 # Exposures the unit cannot avoid; the unit's header comment says why.
 accepted=(
@@ -99,6 +101,8 @@ files=(
 	"$datadir/dbus-1/system.d/org.pvd.conf"
 	"$libdir/libpvd-preload.so"
 	"$datadir/bash-completion/completions/pvd"
+	"$udevrulesdir/85-pvd-vrfd.rules"
+	"$networkdir/10-pvd-vrfd.network"
 )
 for f in "${files[@]}"; do
 	if [ -f "$dest$f" ]; then
@@ -110,6 +114,58 @@ done
 for f in "$sbindir/pvd-vrfd" "$bindir/pvd"; do
 	if [ -x "$dest$f" ]; then ok "$f is executable"; else not_ok "$f is executable"; fi
 done
+
+# Coexistence files: where udev and networkd look, and matching exactly our
+# links' names (pvdXXXXXX, pvdXXXXXX.N), never a parent such as eth0 or pvd0.
+case $udevrulesdir in
+*/lib/udev/rules.d) ok "udev rule in a udev rules directory ($udevrulesdir)" ;;
+*) not_ok "udev rule in a udev rules directory" "$udevrulesdir" ;;
+esac
+case $networkdir in
+/etc/systemd/network|*/lib/systemd/network) ok "networkd file in a networkd directory ($networkdir)" ;;
+*) not_ok "networkd file in a networkd directory" "$networkdir" ;;
+esac
+rule=$dest$udevrulesdir/85-pvd-vrfd.rules net=$dest$networkdir/10-pvd-vrfd.network
+if grep -qE '^ACTION!="remove", SUBSYSTEM=="net", KERNEL=="[^"]+", ENV\{NM_UNMANAGED\}="1"$' "$rule" 2>/dev/null; then
+	ok "udev rule sets NM_UNMANAGED=1 on net devices by name"
+else
+	not_ok "udev rule sets NM_UNMANAGED=1 on net devices by name" "$(grep -v '^#' "$rule" 2>&1)"
+fi
+if grep -qx 'Unmanaged=yes' "$net" 2>/dev/null && [ "$(grep -c '^Name=' "$net")" = 1 ] &&
+	[ -z "$(grep -vE '^(#.*|\[Match\]|\[Link\]|Name=.*|Unmanaged=yes|)$' "$net")" ]; then
+	ok "networkd file: [Match] Name= only, [Link] Unmanaged=yes"
+else
+	not_ok "networkd file: [Match] Name= only, [Link] Unmanaged=yes" "$(cat "$net" 2>&1)"
+fi
+# The names both files match, with fnmatch(3) semantics (udev's "|"
+# alternatives and networkd's blank-separated list are the same globs).
+globs=$(sed -n 's/^Name=//p' "$net" 2>/dev/null)
+udev_globs=$(sed -n 's/.*KERNEL=="\([^"]*\)".*/\1/p' "$rule" 2>/dev/null | tr '|' ' ')
+matches() {	# matches NAME GLOBS...
+	local name=$1 g
+	shift
+	for g in "$@"; do
+		# shellcheck disable=SC2053
+		[[ $name == $g ]] && return 0
+	done
+	return 1
+}
+bad=
+set -f	# the globs are words here, never file names
+for name in pvd1a2b3c pvd1a2b3c.2 pvdffffff.1f; do
+	# shellcheck disable=SC2086
+	matches "$name" $globs && matches "$name" $udev_globs || bad+=" $name(not matched)"
+done
+for name in eth0 enp1s0 pvd0 pvd pvd1a2b3 pvd1A2B3C pvdprobe123 wlan0.1 xpvd1a2b3c; do
+	# shellcheck disable=SC2086
+	! matches "$name" $globs && ! matches "$name" $udev_globs || bad+=" $name(matched)"
+done
+set +f
+if [ -n "$globs" ] && [ -n "$udev_globs" ] && [ -z "$bad" ]; then
+	ok "both match our VRFs and sub-interfaces, no other link"
+else
+	not_ok "both match our VRFs and sub-interfaces, no other link" "globs '$globs' / '$udev_globs':$bad"
+fi
 
 exec_start=$(sed -n 's/^ExecStart=//p' "$dest$unit" 2>/dev/null)
 want="$sbindir/pvd-vrfd --config $sysconfdir/pvd-vrfd.conf"

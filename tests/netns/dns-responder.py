@@ -3,6 +3,8 @@
 # dns-responder.py BIND-ADDR NAME=IPV6...: a tiny authoritative DNS server for
 # the netns tests.  UDP only; answers AAAA for the names given, an empty
 # NOERROR for other types of those names, NXDOMAIN for everything else.
+# Prints one line per query on standard output ("NAME TYPE PEER"), so a
+# test can tell which server a lookup went to.
 import socket
 import struct
 import sys
@@ -35,6 +37,7 @@ while True:
     qtype = struct.unpack("!H", q[i + 1:i + 3])[0]
     question = q[12:i + 5]
     name = ".".join(labels).lower()
+    print(name, qtype, peer[0], flush=True)
     answers = b""
     rcode = 0
     if name not in table:

@@ -242,11 +242,15 @@ EOF
 
 # lab_dns: each router answers DNS on its PvD's RDNSS address (see lab_ra_a,
 # lab_ra_b) for its own server's name only: server-a.example, server-b.example.
+# Their query logs: $LAB_TMP/dns-a.log, $LAB_TMP/dns-b.log.
 lab_dns() {
+	LAB_TMP=${LAB_TMP:-$(mktemp -d /tmp/pvdlab.XXXXXX)}
 	ip -n "$rA" addr add 2001:db8:a::53/64 dev veth0 nodad
 	ip -n "$rB" addr add 2001:db8:b::53/64 dev veth0 nodad
-	ip netns exec "$rA" $PY "$LAB_DIR/dns-responder.py" 2001:db8:a::53 server-a.example=2001:db8:a1::80 &
+	ip netns exec "$rA" $PY "$LAB_DIR/dns-responder.py" 2001:db8:a::53 server-a.example=2001:db8:a1::80 \
+		>"$LAB_TMP/dns-a.log" &
 	disown $!	# ns_cleanup kills it; no job report from bash
-	ip netns exec "$rB" $PY "$LAB_DIR/dns-responder.py" 2001:db8:b::53 server-b.example=2001:db8:b1::80 &
+	ip netns exec "$rB" $PY "$LAB_DIR/dns-responder.py" 2001:db8:b::53 server-b.example=2001:db8:b1::80 \
+		>"$LAB_TMP/dns-b.log" &
 	disown $!
 }

@@ -1,0 +1,169 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# pvd exec's name resolution on a host that does not read /etc/resolv.conf:
+# nsswitch.conf says "hosts: resolve [!UNAVAIL=return] files dns" (the
+# Fedora/Ubuntu default with libnss-resolve) and systemd-resolved runs, with
+# the "host resolver" (a DNS responder on 2001:db8:ff::53 in the host
+# namespace, answering server-a/b.example with 2001:db8:ff::a/b) as its only
+# server; an nscd socket exists too.  Then:
+#   - outside pvd exec, getent goes through resolved to the host resolver
+#     (the control: the setup does what it claims);
+#   - pvd exec a.example -- getent ahosts server-a.example gets a.example's
+#     answer, from a.example's server only (the servers' query logs), and
+#     b.example likewise; as root and as an unprivileged user (a user +
+#     mount namespace);
+#   - inside, nsswitch.conf's hosts: is "files dns", its other lines are the
+#     host's, and no nscd socket is visible;
+#   - with unprivileged user namespaces forbidden, the unprivileged exec
+#     falls back to the shim alone and says why.
+# All of the host's changes live in this test's own mount namespace.
+# Topology: see pvdlab.sh, plus 2001:db8:ff::53 on the host's lo.
+# Re-run in a private mount namespace.  (Its root must be the namespace's
+# root, not a chroot: the kernel refuses a chrooted process a user namespace,
+# EPERM; tests/vm/init sees to that in the VM.)
+if [ -z "${PVD_TEST_PRIVATE_MOUNTS:-}" ]; then
+	PVD_TEST_PRIVATE_MOUNTS=1 exec unshare --mount --propagation private "$0" "$@"
+fi
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/pvdlab.sh"
+
+PVD=$BUILD/src/pvd
+export PVD_PRELOAD_LIB=$BUILD/src/libpvd-preload.so
+RESOLVED=/lib/systemd/systemd-resolved
+userns_sysctl=/proc/sys/kernel/unprivileged_userns_clone
+userns_saved=$(cat "$userns_sysctl" 2>/dev/null || true)
+for f in "$RESOLVED" /lib/x86_64-linux-gnu/libnss_resolve.so.2; do
+	[ -e "$f" ] || { echo "FAIL: $f missing: install systemd-resolved and libnss-resolve (tests/install-deps)"; exit 1; }
+done
+
+# The user namespace half needs them: Debian's switch on (restored at exit).
+[ -z "$userns_saved" ] || echo 1 >"$userns_sysctl"
+
+lab_up
+require_vrf "$host"
+lab_bus_start || exit 1
+lab_daemon_start
+cleanup() {
+	[ -z "$userns_saved" ] || echo "$userns_saved" >"$userns_sysctl"
+	lab_daemon_stop TERM
+	kill "$LAB_BUS_PID"
+	ns_cleanup
+}
+trap cleanup EXIT
+chmod 755 "$LAB_TMP"
+
+# The host's resolver setup, in this mount namespace only.
+etc=$LAB_TMP/etc
+mkdir -p "$etc"
+echo "nameserver 2001:db8:ff::53" >"$etc/resolv.conf"
+sed 's/^hosts:.*/hosts:          resolve [!UNAVAIL=return] files dns/' /etc/nsswitch.conf >"$etc/nsswitch.conf"
+grep -q '^hosts: *resolve' "$etc/nsswitch.conf" || echo "hosts:          resolve [!UNAVAIL=return] files dns" >>"$etc/nsswitch.conf"
+printf '[Resolve]\nDNS=2001:db8:ff::53\nDNSStubListener=no\nLLMNR=no\nMulticastDNS=no\nDNSSEC=no\nCache=no\n' >"$etc/resolved.conf"
+chmod 644 "$etc"/*
+mount --bind "$etc/resolv.conf" /etc/resolv.conf &&
+	mount --bind "$etc/nsswitch.conf" /etc/nsswitch.conf &&
+	mount --bind "$etc/resolved.conf" /etc/systemd/resolved.conf ||
+	{ echo "FAIL: cannot set up the host's resolver files"; exit 1; }
+for d in /run/systemd/resolve /run/nscd; do
+	mkdir -p "$d" && mount -t tmpfs -o mode=0755 tmpfs "$d" || { echo "FAIL: tmpfs on $d"; exit 1; }
+done
+chown systemd-resolve:systemd-resolve /run/systemd/resolve
+
+ip -n "$host" addr add 2001:db8:ff::53/128 dev lo
+ip netns exec "$host" $PY "$LAB_DIR/dns-responder.py" 2001:db8:ff::53 \
+	server-a.example=2001:db8:ff::a server-b.example=2001:db8:ff::b >"$LAB_TMP/dns-host.log" &
+disown $!
+ip netns exec "$host" "$RESOLVED" >"$LAB_TMP/resolved.log" 2>&1 &
+disown $!
+# An nscd socket: a listener on nscd's path (nothing answers; glibc would
+# try it before any NSS module).
+ip netns exec "$host" $PY -c 'import socket,sys,time
+s=socket.socket(socket.AF_UNIX); s.bind("/run/nscd/socket"); s.listen(); time.sleep(3600)' &
+disown $!
+
+lab_dns
+lab_ra_a
+lab_ra_b
+pvd() { ip netns exec "$host" "$PVD" "$@"; }
+resolv_of() { test -s "$LAB_RUN/$(vrf_of "$1")/resolv.conf"; }
+busywait 15000 resolv_of a.example && busywait 15000 resolv_of b.example
+log_test $? 0 "a.example and b.example have a resolv.conf"
+busywait 10000 test -S /run/systemd/resolve/io.systemd.Resolve
+log_test $? 0 "systemd-resolved is up (its varlink socket)"
+test -S /run/nscd/socket
+log_test $? 0 "an nscd socket exists on the host"
+
+queries() { grep -c "^$2 " "$LAB_TMP/dns-$1.log"; }	# queries LOG NAME
+# The control: the host resolves through resolved, to the host resolver.
+out=$(ip netns exec "$host" getent ahosts server-a.example | awk 'NR == 1 { print $1 }')
+[ "$out" = 2001:db8:ff::a ] && [ "$(queries host server-a.example)" -gt 0 ]
+log_test $? 0 "host: getent ahosts server-a.example goes to resolved's server ($out)"
+resolvectl_query=$(ip netns exec "$host" getent -s resolve hosts server-b.example | awk '{ print $1 }')
+[ "$resolvectl_query" = 2001:db8:ff::b ]
+log_test $? 0 "host: nss-resolve answers ($resolvectl_query)"
+
+# check_exec WHO X: WHO (root or user) runs getent in X.example; the answer is
+# X.example's, X's server saw the query, the host resolver did not.
+check_exec() {
+	local who=$1 x=$2 before_x before_host out
+	before_x=$(queries "$x" "server-$x.example")
+	before_host=$(queries host "server-$x.example")
+	out=$($who exec "$x.example" -- getent ahosts "server-$x.example" 2>"$LAB_TMP/err" | awk 'NR == 1 { print $1 }')
+	[ "$out" = "2001:db8:${x}1::80" ]
+	log_test $? 0 "$who: pvd exec $x.example -- getent ahosts server-$x.example: $out"
+	[ "$out" = "2001:db8:${x}1::80" ] || { sed 's/^/      stderr: /' "$LAB_TMP/err"; diag=1; }
+	[ "$(queries "$x" "server-$x.example")" -gt "$before_x" ]
+	log_test $? 0 "$who: ... asked $x.example's server"
+	[ "$(queries host "server-$x.example")" -eq "$before_host" ]
+	log_test $? 0 "$who: ... and not the host's resolver"
+}
+root() { pvd "$@"; }
+user() { ip netns exec "$host" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	env DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" PVD_PRELOAD_LIB="$PVD_PRELOAD_LIB" "$PVD" "$@"; }
+
+for who in root user; do
+	check_exec $who a
+	check_exec $who b
+	[ "$($who exec a.example -- grep '^hosts:' /etc/nsswitch.conf 2>/dev/null | tr -s ' ')" = "hosts: files dns" ]
+	log_test $? 0 "$who: inside, nsswitch.conf's hosts: is 'files dns'"
+	[ "$($who exec a.example -- grep -v '^hosts:' /etc/nsswitch.conf 2>/dev/null)" = "$(grep -v '^hosts:' /etc/nsswitch.conf)" ]
+	log_test $? 0 "$who: inside, nsswitch.conf's other lines are the host's"
+	$who exec a.example -- sh -c 'test -e /run/nscd/socket || test -e /var/run/nscd/socket' 2>/dev/null
+	log_test $? 1 "$who: inside, no nscd socket"
+	$who exec a.example -- grep -q '^nameserver 2001:db8:a::53$' /etc/resolv.conf 2>/dev/null
+	log_test $? 0 "$who: inside, /etc/resolv.conf is a.example's"
+done
+user exec a.example -- true 2>"$LAB_TMP/err"
+grep -q "DNS: the PvD's" "$LAB_TMP/err"
+log_test $? 0 "user: the notice says the PvD's resolv.conf is used"
+grep -q '^hosts: *resolve' /etc/nsswitch.conf && test -S /run/nscd/socket &&
+	grep -q '^nameserver 2001:db8:ff::53$' /etc/resolv.conf
+log_test $? 0 "the host's files are untouched by pvd exec"
+
+# Unprivileged user namespaces forbidden (Debian's switch): the fallback.
+if [ -n "$userns_saved" ]; then
+	echo 0 >"$userns_sysctl"
+	before=$(queries a server-a.example)
+	out=$(user exec a.example -- getent ahosts server-a.example 2>"$LAB_TMP/err" | awk 'NR == 1 { print $1 }')
+	grep -q "no.*user namespace for the PvD's resolv.conf (kernel.unprivileged_userns_clone is 0)" <(tr '\n' ' ' <"$LAB_TMP/err")
+	log_test $? 0 "user, no user namespaces: exec falls back and says why"
+	[ "$(queries a server-a.example)" -eq "$before" ] && [ "$out" != 2001:db8:a1::80 ]
+	log_test $? 0 "user, no user namespaces: a.example's server is not asked (got '$out')"
+	echo "$userns_saved" >"$userns_sysctl"
+else
+	log_test 1 0 "kernel.unprivileged_userns_clone exists (Debian's kernel)"
+fi
+if [ -n "${diag:-}" ]; then
+	echo "---- the host's routes and addresses"
+	ip -n "$host" -6 route show
+	ip -n "$host" -6 addr show dev eth0
+	ip -n "$host" -6 route get 2001:db8:a::53
+	user exec a.example -- getent ahosts server-a.example; echo "getent: $?"
+	user exec a.example -- /usr/bin/python3 -c 'import socket; print(socket.getaddrinfo("server-a.example", 80))'
+fi
+if [ "$nfail" -ne 0 ]; then
+	for l in host a b; do echo "---- dns-$l.log"; cat "$LAB_TMP/dns-$l.log"; done
+	echo "---- resolved.log"; cat "$LAB_TMP/resolved.log"
+	echo "---- last pvd exec stderr"; cat "$LAB_TMP/err"
+fi
+lab_finish

@@ -205,7 +205,7 @@ struct ndisc_ra {
 	struct ndisc_options options;
 
 	bool has_pvd;			/* a valid first PvD option was found */
-	struct ndisc_pvd pvd;		/* zero unless has_pvd */
+	struct ndisc_pvd pvd;		/* empty unless has_pvd (no flag, no count) */
 
 	size_t n_options;		/* options walked, outer + inner of the first
 					 * PvD option; the insides of ignored PvD
@@ -227,8 +227,15 @@ struct ndisc_ra {
  *
  * Returns 0 and fills *ret_ra when the RA is accepted (individual options may
  * still have been ignored: see ret_ra->ignored).  Returns -EBADMSG and sets
- * *ret_reason when the whole RA must be dropped; *ret_ra is then untouched.
+ * *ret_reason when the whole RA must be dropped; *ret_ra is then *empty*:
+ * ifindex 0, src ::, both headers zero, has_pvd false, every has_* flag and
+ * every count (n_options, n_ignored, n_prefixes, ...) zero, pvd.fqdn "".
  * *ret_reason is only written on failure.
+ *
+ * The struct is filled in place, never zeroed or copied whole: only entries
+ * below each count (and names up to their NUL) are defined; the rest of the
+ * arrays and struct padding are unspecified, so compare results field by
+ * field, never with memcmp().
  */
 int ndisc_parse_ra(const uint8_t *buf, size_t len, const struct in6_addr *src,
 		   int hop_limit, int ifindex, struct ndisc_ra *ret_ra,

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ndisc-compare.h"
 #include "ndisc.h"
 #include "tap.h"
 
@@ -143,16 +144,6 @@ static bool addr_is(const struct in6_addr *a, const char *text)
 	return memcmp(a, &want, sizeof(want)) == 0;
 }
 
-static bool untouched(const void *p, size_t n, uint8_t pattern)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i] != pattern)
-			return false;
-	return true;
-}
-
 static bool expect_accept_(const char *what, const uint8_t *buf, size_t len)
 {
 	enum ndisc_reason reason = _NDISC_REASON_MAX;
@@ -173,10 +164,10 @@ static bool expect_reject_(const char *what, const struct in6_addr *src, int hop
 
 	memset(&ra, 0x5a, sizeof(ra));
 	r = ndisc_parse_ra(buf, len, src, hop, 7, &ra, &reason);
-	return ok(r == -EBADMSG && reason == want && untouched(&ra, sizeof(ra), 0x5a),
+	return ok(r == -EBADMSG && reason == want && ndisc_test_ra_empty(&ra),
 		  "%s: RA rejected, \"%s\" (r=%d, reason \"%s\", ret_ra %s)",
 		  what, reason_str(want), r, reason_str(reason),
-		  untouched(&ra, sizeof(ra), 0x5a) ? "untouched" : "WRITTEN");
+		  ndisc_test_ra_empty(&ra) ? "empty" : "NOT EMPTY");
 }
 #define expect_reject(what, want, ...) \
 	expect_reject_(what, &src_ll, 255, want, PKT(__VA_ARGS__))
@@ -387,7 +378,7 @@ static void test_option_count(void)
 	PUT(&p, OPT_EXP);	/* the 129th */
 	r = parse_pkt(&p, &reason);
 	ok(r == -EBADMSG && reason == NDISC_REASON_TOO_MANY_OPTIONS &&
-	   untouched(&ra, sizeof(ra), 0x5a), "129 options reject the RA (r=%d, %s)",
+	   ndisc_test_ra_empty(&ra), "129 options reject the RA, result empty (r=%d, %s)",
 	   r, reason_str(reason));
 
 	/* Inner options count too: PvD option + 127 inner = 128. */
@@ -1181,8 +1172,22 @@ static void test_deterministic(void)
 	memset(&ra, 0x22, sizeof(ra));
 	ok(ndisc_parse_ra(pkt, sizeof(pkt), &src_ll, 255, 7, &first, &reason) == 0 &&
 	   ndisc_parse_ra(pkt, sizeof(pkt), &src_ll, 255, 7, &ra, &reason) == 0 &&
-	   memcmp(&first, &ra, sizeof(ra)) == 0,
-	   "same packet, byte-identical result whatever the output held before");
+	   ndisc_test_ra_eq(&first, &ra),
+	   "same packet, same result field by field whatever the output held before");
+
+	/* Reused output: a rich RA, then a bare one; nothing of the first
+	 * shows through the second's counts, flags or PvD part. */
+	ok(ndisc_parse_ra(PKT(RA_HDR), &src_ll, 255, 7, &first, &reason) == 0 &&
+	   !first.has_pvd && first.n_options == 0 && first.n_ignored == 0 &&
+	   ndisc_test_options_empty(&first.options) && ndisc_test_pvd_empty(&first.pvd),
+	   "a bare RA over a rich result leaves no count, flag or PvD behind");
+
+	/* A rejection over a rich result: empty, not the previous RA. */
+	ok(ndisc_parse_ra(pkt, sizeof(pkt), &src_ll, 255, 7, &first, &reason) == 0 &&
+	   ndisc_parse_ra(PKT(RA_HDR, 0x01, 0x00), &src_ll, 255, 7, &first, &reason) == -EBADMSG &&
+	   ndisc_test_ra_empty(&first), "a rejected RA over a rich result leaves it empty");
+	ok(ndisc_parse_ra(pkt, sizeof(pkt), &src_ll, 254, 7, &first, &reason) == -EBADMSG &&
+	   ndisc_test_ra_empty(&first), "an early rejection (hop limit) leaves it empty too");
 }
 
 int main(void)

@@ -368,16 +368,19 @@ static void handle_packet(struct daemon *d, const uint8_t *buf, size_t len, cons
 	inet_ntop(AF_INET6, src, from, sizeof(from));
 	r = ndisc_parse_ra(buf, len, src, hop_limit, ifindex, &ra, &reason);
 	if (r < 0) {
+		/* The network chooses how often: rate-limited per reason. */
 		d->dropped[reason]++;
-		log_warning("RA from %s on '%s' dropped: %s", from, ifname, ndisc_reason_to_string(reason));
+		log_ratelimited(LOG_WARNING, "RA dropped", (int)reason, "RA from %s on '%s' dropped: %s",
+				from, ifname, ndisc_reason_to_string(reason));
 		return;
 	}
 	for (size_t i = 0; i < ra.n_ignored; i++) {
 		d->ignored[ra.ignored[i].reason]++;
-		log_info("RA from %s on '%s': %s option%s ignored: %s", from, ifname,
-			 ndisc_option_to_string(ra.ignored[i].type) ?: "unknown",
-			 ra.ignored[i].in_pvd ? " (in PvD option)" : "",
-			 ndisc_reason_to_string(ra.ignored[i].reason));
+		log_ratelimited(LOG_INFO, "RA option ignored", (int)ra.ignored[i].reason,
+				"RA from %s on '%s': %s option%s ignored: %s", from, ifname,
+				ndisc_option_to_string(ra.ignored[i].type) ?: "unknown",
+				ra.ignored[i].in_pvd ? " (in PvD option)" : "",
+				ndisc_reason_to_string(ra.ignored[i].reason));
 	}
 	log_debug("RA from %s on '%s'%s%s", from, ifname, ra.has_pvd ? " for PvD " : "",
 		  ra.has_pvd ? ra.pvd.fqdn : "");

@@ -207,7 +207,9 @@ const struct pvd *pvd_registry_find(const struct pvd_registry *r, const char *na
 static void refuse(struct pvd_registry *r, enum pvd_refusal why, const char *pvd, const char *ifname)
 {
 	r->refusals[why]++;
-	log_warning("PvD '%s' on '%s': %s, ignoring", pvd, ifname, pvd_refusal_to_string(why));
+	/* Caps are hit by what routers send: rate-limited per refusal. */
+	log_ratelimited(LOG_WARNING, "PvD refused", (int)why, "PvD '%s' on '%s': %s, ignoring", pvd,
+			ifname, pvd_refusal_to_string(why));
 }
 
 /* Is a VRF name or table taken by another PvD or reserved for another name? */

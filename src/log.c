@@ -25,6 +25,7 @@ void log_set_stream(FILE *f)
 	log_stream = f;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void log_line(int prio, const char *fmt, va_list ap)
 {
 	char line[1024];

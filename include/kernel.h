@@ -142,6 +142,18 @@ int kernel_reconcile(struct kernel *k, const struct kernel_state *want);
  * no longer kept; the next kernel_reconcile removes them. */
 void kernel_grace_over(struct kernel *k);
 
+/* A router withdrew, with lifetime 0, a route an earlier run may have made
+ * in `table`: adopted routes there to dst/plen via gw (:: = on-link), any
+ * metric (slots may differ from the earlier run's), are no longer kept.
+ * True if any was. */
+bool kernel_release_adopted_routes(struct kernel *k, uint32_t table, const struct in6_addr *dst, uint8_t plen,
+				   const struct in6_addr *gw);
+
+/* The link `parent_ifindex` is gone: adopted sub-interfaces of it went with
+ * it, and an adopted VRF left with no adopted sub-interface elsewhere is no
+ * longer kept either.  True if anything was released. */
+bool kernel_release_adopted_parent(struct kernel *k, int parent_ifindex);
+
 /* The owned VRFs (at start: those re-adopted), with their aliases, for
  * reservations after a restart.  *ret_vrfs is malloc'd (NULL when *ret_n is 0). */
 int kernel_list_owned_vrfs(struct kernel *k, struct kvrf **ret_vrfs, size_t *ret_n);

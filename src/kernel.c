@@ -2005,6 +2005,43 @@ void kernel_grace_over(struct kernel *k)
 	kernel_vec_done(&k->adopted_addrs);
 }
 
+bool kernel_release_adopted_routes(struct kernel *k, uint32_t table, const struct in6_addr *dst, uint8_t plen,
+				   const struct in6_addr *gw)
+{
+	const struct kernel_route *rt = k->adopted_routes.v;
+	bool released = false;
+
+	for (size_t i = k->adopted_routes.n; i-- > 0;)
+		if (rt[i].family == AF_INET6 && rt[i].table == table && rt[i].plen == plen &&
+		    IN6_ARE_ADDR_EQUAL(&rt[i].dst, dst) && IN6_ARE_ADDR_EQUAL(&rt[i].gw, gw)) {
+			kernel_vec_remove(&k->adopted_routes, i);
+			released = true;
+		}
+	return released;
+}
+
+bool kernel_release_adopted_parent(struct kernel *k, int parent_ifindex)
+{
+	struct kernel_owned *o = k->owned.v;
+	bool released = false;
+
+	for (size_t i = 0; i < k->owned.n; i++)
+		if (o[i].adopted && o[i].l.kind != OWNED_VRF && o[i].l.parent == parent_ifindex) {
+			o[i].adopted = false;
+			released = true;
+		}
+	for (size_t i = 0; released && i < k->owned.n; i++) {
+		bool held = false;
+
+		if (!o[i].adopted || o[i].l.kind != OWNED_VRF)
+			continue;
+		for (size_t j = 0; j < k->owned.n && !held; j++)
+			held = o[j].adopted && o[j].l.kind != OWNED_VRF && o[j].l.master == o[i].l.ifindex;
+		o[i].adopted = held;
+	}
+	return released;
+}
+
 int kernel_list_owned_vrfs(struct kernel *k, struct kvrf **ret_vrfs, size_t *ret_n)
 {
 	_cleanup_free_ struct kvrf *vrfs = calloc(k->owned.n + 1, sizeof(*vrfs));

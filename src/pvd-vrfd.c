@@ -454,15 +454,32 @@ static void solicit_start(struct daemon *d)
 /* ---- kernel events ---- */
 
 /* `name` is NULL for a link that is gone from the kernel's list. */
+/* What an earlier run left on the link is not kept for its RAs either (the
+ * adoption grace period is for links that are still there). */
 static void forget_link(struct daemon *d, int ifindex, const char *name, const char *why)
 {
-	if (!pvd_registry_forget_link(d->registry, ifindex))
+	bool released = kernel_release_adopted_parent(d->kernel, ifindex);
+
+	if (pvd_registry_forget_link(d->registry, ifindex)) {
+		if (name)
+			log_info("link '%s' %s: forgetting its PvD state", name, why);
+		else
+			log_info("link %d %s: forgetting its PvD state", ifindex, why);
+	} else if (!released)
 		return;
-	if (name)
-		log_info("link '%s' %s: forgetting its PvD state", name, why);
-	else
-		log_info("link %d %s: forgetting its PvD state", ifindex, why);
 	changed(d);
+}
+
+/* A router withdrew a route (lifetime 0): if an earlier run made it, it
+ * goes now, not at the end of the grace period. */
+static void on_withdrawn(void *userdata, uint32_t table, const struct pvd_obj *o)
+{
+	struct daemon *d = userdata;
+	struct in6_addr dst = o->kind == PVD_OBJ_ROUTER ? in6addr_any : o->addr;
+	const struct in6_addr *gw = o->kind == PVD_OBJ_PREFIX ? &in6addr_any : &o->router;
+
+	if (kernel_release_adopted_routes(d->kernel, table, &dst, o->kind == PVD_OBJ_ROUTER ? 0 : o->plen, gw))
+		changed(d);
 }
 
 /* A link appeared, went, was renamed or went up or down: decide again
@@ -772,6 +789,7 @@ int main(int argc, char **argv)
 	if (r < 0)
 		return 1;
 	pvd_registry_set_vrf_filter(d.registry, vrf_usable, d.kernel);
+	pvd_registry_set_withdraw_hook(d.registry, on_withdrawn, &d);
 	d.icmp_fd = icmp6_open();
 	if (d.icmp_fd < 0) {
 		log_error("cannot open the raw ICMPv6 socket: %s", strerror(-d.icmp_fd));

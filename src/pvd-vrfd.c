@@ -270,7 +270,7 @@ static void changed(struct daemon *d)
 	ev_idle_start(d->loop, &d->reconcile);
 }
 
-/* A failed reconciliation (kernel.c logged each failure) is tried again
+/* A failed reconciliation (src/kernel/ logged each failure) is tried again
  * after RETRY_FIRST, doubling to RETRY_MAX, not only at the next RA or
  * expiry; any success resets the delay.  An RA in between reconciles too,
  * and does not postpone the pending retry. */
@@ -541,7 +541,7 @@ static int registry_links(const struct pvd_registry *r, int **ret, size_t *ret_n
 }
 
 /*
- * Kernel events were lost (ENOBUFS; kernel.c logged it and refilled its
+ * Kernel events were lost (ENOBUFS; src/kernel/ logged it and refilled its
  * link cache already), and an RTM_DELLINK or a link going down may be among
  * them: decide again for every link seen so far, and forget the state of
  * every link the registry holds state on that is gone, down or no longer

@@ -33,6 +33,7 @@ struct conf {
 	bool keep_on_exit;
 	enum conf_subif_kind subif_kind;
 	unsigned adopt_grace;     /* seconds re-adopted objects wait for fresh RAs */
+	unsigned reconcile_delay_ms;  /* a change waits this long for others to join its reconciliation */
 	int log_level;            /* syslog priority */
 	struct conf_caps caps;
 	char state_dir[128];

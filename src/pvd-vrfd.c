@@ -59,7 +59,7 @@ struct daemon {
 	ev_timer grace;
 	ev_timer solicit;		/* RS retransmissions at start */
 	unsigned solicitations;
-	ev_idle reconcile;
+	ev_timer reconcile;		/* coalesces changes, see changed() */
 	ev_timer retry;			/* after a failed reconciliation */
 	double retry_delay;		/* the next retry's, 0 after a success */
 	uint64_t reconciles;		/* completed reconciliations, for tests to wait on */
@@ -252,7 +252,7 @@ static void dns_sync(struct daemon *d, bool prune)
 	d->run_dir_pruned = true;
 }
 
-/* ---- reconciliation: coalesced to once per loop iteration ---- */
+/* ---- reconciliation: coalesced, at most once per reconcile_delay_ms ---- */
 
 static void schedule_expiry(struct daemon *d)
 {
@@ -265,9 +265,16 @@ static void schedule_expiry(struct daemon *d)
 	ev_timer_start(d->loop, &d->expiry);
 }
 
+/* The first change arms a one-shot timer; later ones join it and never push
+ * it back.  So a burst costs one reconciliation, and a flood at most one per
+ * delay, where an ev_idle watcher would not run at all while RAs keep the
+ * loop busy. */
 static void changed(struct daemon *d)
 {
-	ev_idle_start(d->loop, &d->reconcile);
+	if (ev_is_active(&d->reconcile))
+		return;
+	ev_timer_set(&d->reconcile, d->conf.reconcile_delay_ms / 1000.0, 0);
+	ev_timer_start(d->loop, &d->reconcile);
 }
 
 /* A failed reconciliation (src/kernel/ logged each failure) is tried again
@@ -293,14 +300,13 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 	changed(w->data);
 }
 
-static void on_reconcile(struct ev_loop *loop, ev_idle *w, int revents)
+static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
 	struct want want;
 	int r;
 
 	(void)revents;
-	ev_idle_stop(loop, w);
 	r = want_build(d->registry, now_ms(), &want);
 	if (r < 0) {
 		log_error("cannot build the desired kernel state: %s", strerror(-r));
@@ -800,7 +806,7 @@ int main(int argc, char **argv)
 	ev_timer_init(&d.expiry, on_expiry, 0, 0);
 	ev_timer_init(&d.grace, on_grace_over, 0, 0);
 	ev_timer_init(&d.solicit, on_solicit, 0, 0);
-	ev_idle_init(&d.reconcile, on_reconcile);
+	ev_timer_init(&d.reconcile, on_reconcile, 0, 0);
 	ev_timer_init(&d.retry, on_retry, 0, 0);
 	d.retry.data = &d;
 	ev_signal_init(&d.sigterm, on_signal, SIGTERM);

@@ -36,6 +36,7 @@ static void test_full_file(void)
 		"keep_on_exit = yes\n"
 		"subinterface_kind = macvlan\n"
 		"adopt_grace = 5\n"
+		"reconcile_delay_ms = 7\n"
 		"log_level = debug\n"
 		"max_pvds = 4\n"
 		"max_pvds_per_link = 2\n"
@@ -58,7 +59,7 @@ static void test_full_file(void)
 	CHECK(c.table_min == 2000 && c.table_max == 2099);
 	CHECK(!c.implicit_pvds && c.keep_on_exit && !c.require_accept_ra);
 	CHECK(c.subif_kind == CONF_SUBIF_MACVLAN);
-	CHECK(c.adopt_grace == 5 && c.log_level == LOG_DEBUG);
+	CHECK(c.adopt_grace == 5 && c.log_level == LOG_DEBUG && c.reconcile_delay_ms == 7);
 	CHECK(c.caps.pvds == 4 && c.caps.pvds_per_link == 2 && c.caps.routers == 3 && c.caps.prefixes == 5);
 	CHECK(c.caps.routes == 6 && c.caps.rdnss == 7 && c.caps.dnssl == 1);
 	CHECK(!strcmp(c.state_dir, "/tmp/state") && !strcmp(c.run_dir, "/tmp/run"));
@@ -98,6 +99,7 @@ static void test_errors(void)
 	expect_error("require_accept_ra = 2\n", "bad.conf:1: require_accept_ra: '2': expected yes or no");
 	expect_error("max_pvds = -1\n", "bad.conf:1: max_pvds: '-1': not a number");
 	expect_error("max_pvds = 0\n", "bad.conf:1: max_pvds: '0': out of range");
+	expect_error("reconcile_delay_ms = 1001\n", "bad.conf:1: reconcile_delay_ms: '1001': out of range");
 	expect_error("max_pvds = 12abc\n", "bad.conf:1: max_pvds: '12abc': not a number");
 	expect_error("max_pvds = 99999999999999999999\n", "bad.conf:1: max_pvds: '99999999999999999999': not a number");
 	expect_error("log_level = loud\n",

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -116,15 +117,17 @@ int dns_path(const char *run_dir, const char *vrf, char *ret, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int dns_write(const char *run_dir, const struct pvd *p)
+int dns_write(const char *run_dir, const struct pvd *p, struct dns_file *last)
 {
-	char text[4096], path[256], tmp[270], dir[256];
+	char text[4096], path[256], tmp[270], dir[256], *copy;
 	int fd, r;
 	ssize_t n;
 
 	r = dns_format(p, text, sizeof(text));
 	if (r < 0)
 		return r;
+	if (last->text && !strcmp(last->vrf, p->vrf) && !strcmp(last->text, text))
+		return 0;
 	r = dns_path(run_dir, p->vrf, path, sizeof(path));
 	if (r < 0)
 		return r;
@@ -143,9 +146,16 @@ int dns_write(const char *run_dir, const struct pvd *p)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
-	if (r < 0)
+	if (r < 0) {
 		unlink(tmp);
-	return r;
+		return r;
+	}
+	/* Without the copy, the next call just writes the file again. */
+	copy = strdup(text);
+	snprintf(last->vrf, sizeof(last->vrf), "%s", p->vrf);
+	free(last->text);
+	last->text = copy;
+	return 1;
 }
 
 int dns_remove(const char *run_dir, const char *vrf)
@@ -217,7 +227,7 @@ static bool dns_dir_is_ours(int run_fd, const char *name)
 	return only_resolv_conf;
 }
 
-int dns_prune(const char *run_dir, const char (*keep)[IFNAMSIZ], size_t n_keep)
+int dns_prune(const char *run_dir, const struct dns_file *keep, size_t n_keep)
 {
 	struct dirent *e;
 	int run_fd, first = 0, removed = 0;
@@ -239,7 +249,7 @@ int dns_prune(const char *run_dir, const char (*keep)[IFNAMSIZ], size_t n_keep)
 		if (!vrf_is_safe(e->d_name))
 			continue;
 		for (size_t i = 0; i < n_keep && !kept; i++)
-			kept = !strcmp(keep[i], e->d_name);
+			kept = !strcmp(keep[i].vrf, e->d_name);
 		if (kept || !dns_dir_is_ours(run_fd, e->d_name))
 			continue;
 		r = dns_remove(run_dir, e->d_name);

@@ -71,8 +71,8 @@ struct daemon {
 	uint64_t dropped[_NDISC_REASON_MAX];	/* whole RAs, by reason */
 	uint64_t ignored[_NDISC_REASON_MAX];	/* single options, by reason */
 	uint64_t not_managed;		/* RAs on links we do not manage */
-	char (*dns_vrfs)[IFNAMSIZ];	/* VRFs we wrote a resolv.conf for */
-	size_t n_dns_vrfs;
+	struct dns_file *dns_files;	/* the resolv.conf files we wrote, by VRF */
+	size_t n_dns_files;
 	struct bus *bus;		/* NULL: running without D-Bus */
 };
 
@@ -208,13 +208,15 @@ static bool link_is_managed(struct daemon *d, int ifindex, char ifname[IFNAMSIZ]
 
 /* ---- resolv.conf files: one per PvD, removed with it ---- */
 
-/* With `prune`, also once per run: the directories an earlier run left for
- * PvDs that did not come back; their VRFs are gone by now (the reconciliation
- * that removes stale objects succeeded). */
+/* Each PvD's file is written only when its text changed since the last
+ * write (a failed write is tried again next time); a PvD gone takes its file
+ * along.  With `prune`, also once per run: the directories an earlier run
+ * left for PvDs that did not come back; their VRFs are gone by now (the
+ * reconciliation that removes stale objects succeeded). */
 static void dns_sync(struct daemon *d, bool prune)
 {
 	size_t n = pvd_registry_count(d->registry);
-	char (*now)[IFNAMSIZ] = calloc(n + 1, IFNAMSIZ);
+	struct dns_file *now = calloc(n + 1, sizeof(*now));
 	int r;
 
 	if (!now)
@@ -222,26 +224,32 @@ static void dns_sync(struct daemon *d, bool prune)
 	for (size_t i = 0; i < n; i++) {
 		const struct pvd *p = pvd_registry_get(d->registry, i);
 
-		snprintf(now[i], IFNAMSIZ, "%s", p->vrf);
-		r = dns_write(d->conf.run_dir, p);
+		snprintf(now[i].vrf, sizeof(now[i].vrf), "%s", p->vrf);
+		for (size_t j = 0; j < d->n_dns_files && !now[i].text; j++)
+			if (!strcmp(d->dns_files[j].vrf, p->vrf)) {
+				now[i].text = d->dns_files[j].text;
+				d->dns_files[j].text = NULL;
+			}
+		r = dns_write(d->conf.run_dir, p, &now[i]);
 		if (r < 0)
 			log_error("PvD '%s': cannot write %s/%s/resolv.conf: %s", p->name, d->conf.run_dir,
 				  p->vrf, strerror(-r));
 	}
-	for (size_t i = 0; i < d->n_dns_vrfs; i++) {
+	for (size_t i = 0; i < d->n_dns_files; i++) {
 		bool kept = false;
 
 		for (size_t j = 0; j < n && !kept; j++)
-			kept = !strcmp(d->dns_vrfs[i], now[j]);
+			kept = !strcmp(d->dns_files[i].vrf, now[j].vrf);
 		if (!kept)
-			dns_remove(d->conf.run_dir, d->dns_vrfs[i]);
+			dns_remove(d->conf.run_dir, d->dns_files[i].vrf);
+		free(d->dns_files[i].text);
 	}
-	free(d->dns_vrfs);
-	d->dns_vrfs = now;
-	d->n_dns_vrfs = n;
+	free(d->dns_files);
+	d->dns_files = now;
+	d->n_dns_files = n;
 	if (!prune || d->run_dir_pruned)
 		return;
-	r = dns_prune(d->conf.run_dir, d->dns_vrfs, d->n_dns_vrfs);
+	r = dns_prune(d->conf.run_dir, d->dns_files, d->n_dns_files);
 	if (r < 0) {
 		log_warning("cannot remove stale directories from %s: %s, ignoring", d->conf.run_dir, strerror(-r));
 		return;
@@ -846,14 +854,16 @@ int main(int argc, char **argv)
 		r = kernel_remove_all(d.kernel);
 		if (r < 0)
 			log_error("cannot remove everything: %s", strerror(-r));
-		for (size_t i = 0; i < d.n_dns_vrfs; i++)
-			dns_remove(d.conf.run_dir, d.dns_vrfs[i]);
+		for (size_t i = 0; i < d.n_dns_files; i++)
+			dns_remove(d.conf.run_dir, d.dns_files[i].vrf);
 	}
 	bus_close(d.bus);
 	close(d.icmp_fd);
 	kernel_close(d.kernel);
 	pvd_registry_free(d.registry);
-	free(d.dns_vrfs);
+	for (size_t i = 0; i < d.n_dns_files; i++)
+		free(d.dns_files[i].text);
+	free(d.dns_files);
 	free(d.policies);
 	return 0;
 }

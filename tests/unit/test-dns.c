@@ -52,6 +52,22 @@ static void put(const char *dir, const char *name, const char *text)
 	}
 }
 
+static bool file_is(const char *dir, const char *name, const char *text)
+{
+	char path[256], buf[1024];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return f && !strcmp(buf, text);
+}
+
 static bool exists(const char *dir, const char *name)
 {
 	char path[256];
@@ -72,15 +88,25 @@ static int rm_one(const char *path, const struct stat *st, int type, struct FTW 
 /* dns_prune() removes our stale directories and nothing else. */
 static void test_prune(void)
 {
-	static const char keep[][IFNAMSIZ] = { "pvd000abc" };
+	static const struct dns_file keep[] = { { .vrf = "pvd000abc" } };
 	static const char ours[] = "# resolv.conf of PvD b.example (VRF pvd000b0b), written by pvd-vrfd: do not edit.\n"
 				   "nameserver 2001:db8:b::53\n";
 	char run[] = "/tmp/test-dns-XXXXXX", sub[300];
 	struct pvd p = pvd_with("a.example");
+	struct dns_file last = { .text = NULL };
 
 	if (!ok(mkdtemp(run) != NULL, "temporary run_dir"))
 		return;
-	ok(dns_write(run, &p) == 0, "a.example's resolv.conf written");
+	ok(dns_write(run, &p, &last) == 1, "a.example's resolv.conf written");
+	/* Unchanged text is not written again: a file put there meanwhile stays. */
+	snprintf(sub, sizeof(sub), "%s/pvd000abc", run);
+	put(sub, "resolv.conf", ours);
+	ok(dns_write(run, &p, &last) == 0 && file_is(sub, "resolv.conf", ours), "unchanged text: not rewritten");
+	p.n_objs = 1;
+	ok(dns_write(run, &p, &last) == 1 && file_is(sub, "resolv.conf", last.text) && strstr(last.text, "2001:db8:a::53"),
+	   "changed text: rewritten, and remembered");
+	p = pvd_with("a.example");
+	free(last.text);
 	/* Stale and ours: named like our VRF, only our resolv.conf. */
 	snprintf(sub, sizeof(sub), "%s/pvd000b0b", run);
 	mkdir(sub, 0755);

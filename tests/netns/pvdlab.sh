@@ -62,8 +62,10 @@ lab_links_ready() {
 }
 
 # lab_daemon_start [EXTRA CONFIG LINES]: start pvd-vrfd in $host with a
-# private config, state and run directory; $LAB_LOG is its log.
+# private config, state and run directory; $LAB_LOG is its log.  Returns
+# once this run logged 'started' (a restart appends to an earlier run's log).
 lab_daemon_start() {
+	local started
 	LAB_TMP=${LAB_TMP:-$(mktemp -d /tmp/pvdlab.XXXXXX)}
 	LAB_CONF=$LAB_TMP/pvd-vrfd.conf
 	LAB_LOG=$LAB_TMP/daemon.log
@@ -76,9 +78,10 @@ lab_daemon_start() {
 		echo "run_dir = $LAB_RUN"
 		printf '%s\n' "$@"
 	} >"$LAB_CONF"
+	started=$(grep -c 'started' "$LAB_LOG" 2>/dev/null)
 	ip netns exec "$host" "$DAEMON" --config "$LAB_CONF" >>"$LAB_LOG" 2>&1 &
 	LAB_PID=$!
-	busywait 5000 grep -q 'started' "$LAB_LOG"
+	busywait 5000 eval '[ "$(grep -c started "$LAB_LOG")" -gt "${started:-0}" ]'
 }
 
 # lab_daemon_stop SIGNAL: signal the daemon and reap it; a daemon that does

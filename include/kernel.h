@@ -109,7 +109,8 @@ struct kernel_events {
 	 * one with a finite valid lifetime; either way the caller must drop
 	 * the address from its state (RFC 7217: next DAD counter). */
 	void (*dad_failed)(void *userdata, const char *dev, const struct in6_addr *addr);
-	/* Events were lost (ENOBUFS): the link cache is refilled already; the
+	/* Events were lost (ENOBUFS): the link cache is refilled already, the
+	 * cache of addresses and routes is at the next kernel_reconcile; the
 	 * caller re-reads link state and re-reconciles everything. */
 	void (*resync_needed)(void *userdata);
 };
@@ -134,6 +135,10 @@ struct kernel *kernel_close(struct kernel *k);
  * IFA_PROTO, noprefixroute) and routes (NLM_F_REPLACE, route_proto,
  * RTA_EXPIRES when finite, RTA_PREF); fixes owned objects that differ.
  * Addresses and routes go only on owned links and into owned VRFs' tables.
+ * What is there is known from a cache of our tables and links kept from
+ * netlink events, not read per call; an object already right is not sent
+ * again unless its lifetime in the kernel is more than a second longer or
+ * more than min(10 s, a quarter of the wanted lifetime) shorter.
  * Keeps going after a failure, logs each one, returns the first error.
  */
 int kernel_reconcile(struct kernel *k, const struct kernel_state *want);

@@ -30,6 +30,8 @@ bool kernel_addr_parse(const struct nlmsghdr *h, struct kernel_addr *ret)
 		.ifindex = (int)ifa->ifa_index,
 		.plen = ifa->ifa_prefixlen,
 		.flags = ifa->ifa_flags,
+		.valid_until = KERNEL_FOREVER,
+		.preferred_until = KERNEL_FOREVER,
 	};
 	mnl_attr_for_each(attr, h, sizeof(*ifa)) {
 		uint16_t type = mnl_attr_get_type(attr);
@@ -45,6 +47,14 @@ bool kernel_addr_parse(const struct nlmsghdr *h, struct kernel_addr *ret)
 			a.flags = mnl_attr_get_u32(attr);
 		} else if (type == IFA_PROTO && mnl_attr_validate(attr, MNL_TYPE_U8) >= 0) {
 			a.proto = mnl_attr_get_u8(attr);
+		} else if (type == IFA_CACHEINFO && mnl_attr_get_payload_len(attr) >= sizeof(struct ifa_cacheinfo)) {
+			/* Seconds left, INFINITY_LIFE_TIME (UINT32_MAX) for forever. */
+			const struct ifa_cacheinfo *ci = mnl_attr_get_payload(attr);
+			uint64_t now = kernel_now_ms();
+
+			a.valid_until = ci->ifa_valid == UINT32_MAX ? KERNEL_FOREVER : now + ci->ifa_valid * 1000ULL;
+			a.preferred_until = ci->ifa_prefered == UINT32_MAX ? KERNEL_FOREVER :
+					    now + ci->ifa_prefered * 1000ULL;
 		}
 	}
 	if (!have_addr)
@@ -67,10 +77,23 @@ static int kernel_addr_collect(const struct nlmsghdr *h, void *data)
 	return 0;
 }
 
-
-int kernel_addrs_dump(struct kernel *k, struct kernel_vec *vec)
+/* The IPv6 addresses of one link (0: all), appended to vec.  The filter is
+ * applied here too: without strict checking the kernel ignores it. */
+int kernel_addrs_dump(struct kernel *k, int ifindex, struct kernel_vec *vec)
 {
-	return kernel_dump(k, RTM_GETADDR, AF_INET6, 0, kernel_addr_collect, vec, "addresses");
+	size_t n0 = vec->n, n = n0;
+	struct kernel_addr *a;
+	int r;
+
+	r = kernel_dump(k, RTM_GETADDR, AF_INET6, 0, ifindex, kernel_addr_collect, vec, "addresses");
+	if (r < 0 || !ifindex)
+		return r;
+	a = vec->v;
+	for (size_t i = n0; i < vec->n; i++)
+		if (a[i].ifindex == ifindex)
+			a[n++] = a[i];
+	vec->n = n;
+	return 0;
 }
 
 static int kernel_addr_send(struct kernel *k, uint16_t type, uint16_t flags, int ifindex,
@@ -102,30 +125,23 @@ static int kernel_addr_send(struct kernel *k, uint16_t type, uint16_t flags, int
 	return kernel_talk(k, nlh, NULL, NULL, ext, extlen);
 }
 
-static int kernel_addr_delete(struct kernel *k, const struct kernel_addr *a)
+/* Delete `addr` (which may be an entry of the cache) and drop it from the cache. */
+static int kernel_addr_delete(struct kernel *k, const struct kernel_addr *addr)
 {
+	const struct kernel_addr a = *addr;
 	char ext[KERNEL_EXTACK_MAX], s[INET6_ADDRSTRLEN], dev[IFNAMSIZ];
 	int r;
 
-	r = kernel_addr_send(k, RTM_DELADDR, 0, a->ifindex, &a->addr, a->plen, NULL, ext, sizeof(ext));
-	if (!rtnl_link_i2name(k->links, a->ifindex, dev, sizeof(dev)))
-		snprintf(dev, sizeof(dev), "%d", a->ifindex);
-	if (r == -EADDRNOTAVAIL || r == -ENODEV)
-		return 0;       /* gone already */
-	if (r < 0)
-		return kernel_fail(r, ext, "delete address %s/%u from '%s'", kernel_in6_str(&a->addr, s), a->plen, dev);
-	log_info("removed address %s/%u from '%s'", kernel_in6_str(&a->addr, s), a->plen, dev);
+	r = kernel_addr_send(k, RTM_DELADDR, 0, a.ifindex, &a.addr, a.plen, NULL, ext, sizeof(ext));
+	if (!rtnl_link_i2name(k->links, a.ifindex, dev, sizeof(dev)))
+		snprintf(dev, sizeof(dev), "%d", a.ifindex);
+	if (r < 0 && r != -EADDRNOTAVAIL && r != -ENODEV)
+		return kernel_fail(r, ext, "delete address %s/%u from '%s'", kernel_in6_str(&a.addr, s), a.plen, dev);
+	kernel_cache_addr_update(k, RTM_DELADDR, &a);
+	if (r == 0)
+		log_info("removed address %s/%u from '%s'", kernel_in6_str(&a.addr, s), a.plen, dev);
+	/* else gone already */
 	return 0;
-}
-
-static struct kernel_addr *kernel_addr_find(struct kernel_vec *have, int ifindex, const struct in6_addr *addr)
-{
-	struct kernel_addr *a = have->v;
-
-	for (size_t i = 0; i < have->n; i++)
-		if (!a[i].gone && a[i].ifindex == ifindex && IN6_ARE_ADDR_EQUAL(&a[i].addr, addr))
-			return &a[i];
-	return NULL;
 }
 
 bool kernel_addr_wanted(struct kernel *k, const struct kernel_state *want, const struct kernel_addr *a)
@@ -140,11 +156,16 @@ bool kernel_addr_wanted(struct kernel *k, const struct kernel_state *want, const
 	return false;
 }
 
-static int kernel_addr_apply(struct kernel *k, const struct kaddr *w, struct kernel_vec *have)
+static uint64_t kernel_lifetime_until(uint32_t s, uint64_t now)
+{
+	return s == UINT32_MAX ? KERNEL_FOREVER : now + (uint64_t)s * 1000;
+}
+
+static int kernel_addr_apply(struct kernel *k, const struct kaddr *w, uint64_t now)
 {
 	char ext[KERNEL_EXTACK_MAX], s[INET6_ADDRSTRLEN];
 	const struct kernel_owned *o;
-	struct kernel_addr *cur;
+	struct kernel_addr *cur, made;
 	int ifindex, r;
 
 	kernel_in6_str(&w->addr, s);
@@ -152,7 +173,7 @@ static int kernel_addr_apply(struct kernel *k, const struct kaddr *w, struct ker
 	if (!o)
 		return kernel_fail(-ENODEV, NULL, "add address %s/%u on '%s': not a link we made", s, w->plen, w->dev);
 	ifindex = o->l.ifindex;
-	cur = kernel_addr_find(have, ifindex, &w->addr);
+	cur = kernel_cache_addr_find(k, ifindex, &w->addr);
 	if (cur && cur->proto != k->cfg.addr_proto)
 		return kernel_fail(-EEXIST, NULL, "add address %s/%u on '%s': it is there already, with protocol %u",
 				   s, w->plen, w->dev, cur->proto);
@@ -161,13 +182,26 @@ static int kernel_addr_apply(struct kernel *k, const struct kaddr *w, struct ker
 		r = kernel_addr_delete(k, cur);
 		if (r < 0)
 			return r;
-		cur->gone = true;
 		cur = NULL;
 	}
+	/* Lifetimes within the refresh rule (cache.c): nothing to send. */
+	if (cur && !kernel_lifetime_stale(cur->valid_until, w->valid, now) &&
+	    !kernel_lifetime_stale(cur->preferred_until, w->preferred, now))
+		return 0;
 	r = kernel_addr_send(k, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex, &w->addr, w->plen, w,
 			     ext, sizeof(ext));
 	if (r < 0)
 		return kernel_fail(r, ext, "add address %s/%u on '%s'", s, w->plen, w->dev);
+	made = (struct kernel_addr) {
+		.ifindex = ifindex,
+		.addr = w->addr,
+		.plen = w->plen,
+		.proto = k->cfg.addr_proto,
+		.flags = cur ? cur->flags : IFA_F_NOPREFIXROUTE,
+		.valid_until = kernel_lifetime_until(w->valid, now),
+		.preferred_until = kernel_lifetime_until(w->preferred, now),
+	};
+	kernel_cache_addr_update(k, RTM_NEWADDR, &made);
 	if (cur)
 		log_debug("refreshed address %s/%u on '%s'", s, w->plen, w->dev);
 	else
@@ -187,30 +221,24 @@ static bool kernel_addr_adopted(struct kernel *k, const struct kernel_addr *a)
 
 int kernel_addrs_reconcile(struct kernel *k, const struct kernel_state *want)
 {
-	struct kernel_vec have = { .size = sizeof(struct kernel_addr) };
-	struct kernel_addr *a;
+	uint64_t now = kernel_now_ms();
 	int first = 0, r;
 
-	r = kernel_addrs_dump(k, &have);
+	r = kernel_cache_sync(k);
 	if (r < 0)
-		goto out;
-	a = have.v;
-	for (size_t i = 0; i < have.n; i++) {
-		if (!kernel_addr_ours(k, &a[i]) || kernel_addr_wanted(k, want, &a[i]) || kernel_addr_adopted(k, &a[i]))
+		return r;
+	/* Backwards: a deletion drops the cache entry. */
+	for (size_t i = k->cache_addrs.n; i-- > 0;) {
+		const struct kernel_addr *a = (const struct kernel_addr *)k->cache_addrs.v + i;
+
+		if (!kernel_addr_ours(k, a) || kernel_addr_wanted(k, want, a) || kernel_addr_adopted(k, a))
 			continue;
-		r = kernel_addr_delete(k, &a[i]);
-		kernel_keep_first(&first, r);
-		if (r == 0)
-			a[i].gone = true;
+		kernel_keep_first(&first, kernel_addr_delete(k, a));
 	}
 	for (size_t i = 0; i < want->n_addrs; i++)
-		kernel_keep_first(&first, kernel_addr_apply(k, &want->addrs[i], &have));
-	r = first;
-out:
-	kernel_vec_done(&have);
-	return r;
+		kernel_keep_first(&first, kernel_addr_apply(k, &want->addrs[i], now));
+	return first;
 }
-
 
 /* Linux before 5.18 accepts IFA_PROTO and drops it: our addresses would
  * then be indistinguishable from anyone's, and refreshing or removing them
@@ -257,7 +285,7 @@ int kernel_probe_ifa_proto(struct kernel *k)
 		kernel_fail(r, ext, "add the IFA_PROTO probe address to '%s'", name);
 		goto out;
 	}
-	r = kernel_addrs_dump(k, &addrs);
+	r = kernel_addrs_dump(k, ifindex, &addrs);
 	a = addrs.v;
 	for (size_t i = 0; r == 0 && i < addrs.n; i++)
 		if (a[i].ifindex == ifindex && IN6_ARE_ADDR_EQUAL(&a[i].addr, &addr))

@@ -41,6 +41,9 @@ static void kernel_event_link_parsed(struct nl_object *obj, void *data)
 		log_info("%s '%s' (ifindex %d) that pvd-vrfd made is gone", owned_kind_to_string(o->l.kind),
 			 o->l.name, e->ifindex);
 		kernel_owned_forget(e->k, e->ifindex);
+	} else if (o && e->notify) {
+		/* Up or down: the kernel may have flushed its objects silently. */
+		kernel_cache_invalidate(e->k);
 	}
 }
 
@@ -68,14 +71,25 @@ static void kernel_event_link(struct kernel *k, const struct nlmsghdr *h)
 		k->ev.link_changed(k->userdata, e.ifindex, e.name, e.up, e.removed);
 }
 
+static void kernel_event_route(struct kernel *k, const struct nlmsghdr *h)
+{
+	struct kernel_route rt;
+
+	if (kernel_route_parse(h, &rt))
+		kernel_cache_route_update(k, h->nlmsg_type, h->nlmsg_flags, &rt);
+}
+
 static void kernel_event_addr(struct kernel *k, const struct nlmsghdr *h)
 {
 	char dev[IFNAMSIZ], s[INET6_ADDRSTRLEN];
 	struct kernel_addr a;
 
+	if (!kernel_addr_parse(h, &a))
+		return;
+	kernel_cache_addr_update(k, h->nlmsg_type, &a);
 	/* A forever address stays, flagged (RTM_NEWADDR); one with a finite
 	 * lifetime is deleted (RTM_DELADDR) with the flag set. */
-	if (!kernel_addr_parse(h, &a) || !(a.flags & IFA_F_DADFAILED) || a.proto != k->cfg.addr_proto)
+	if (!(a.flags & IFA_F_DADFAILED) || a.proto != k->cfg.addr_proto)
 		return;
 	if (!rtnl_link_i2name(k->links, a.ifindex, dev, sizeof(dev)) && !if_indextoname((unsigned)a.ifindex, dev))
 		snprintf(dev, sizeof(dev), "%d", a.ifindex);
@@ -104,6 +118,7 @@ static void kernel_event_io(struct ev_loop *loop, ev_io *w, int revents)
 				continue;
 			if (errno == ENOBUFS) {
 				log_warning("kernel events were lost (receive buffer overrun): resynchronising");
+				kernel_cache_invalidate(k);
 				(void)kernel_links_refill(k);
 				if (k->ev.resync_needed)
 					k->ev.resync_needed(k->userdata);
@@ -123,6 +138,10 @@ static void kernel_event_io(struct ev_loop *loop, ev_io *w, int revents)
 			case RTM_DELADDR:
 				kernel_event_addr(k, h);
 				break;
+			case RTM_NEWROUTE:
+			case RTM_DELROUTE:
+				kernel_event_route(k, h);
+				break;
 			default:
 				break;
 			}
@@ -132,7 +151,8 @@ static void kernel_event_io(struct ev_loop *loop, ev_io *w, int revents)
 
 int kernel_event_open(struct kernel *k)
 {
-	int groups[] = { RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR };
+	/* Routes of every table: a group cannot be joined for one table. */
+	int groups[] = { RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_ROUTE };
 	int fd, size = KERNEL_EVENT_RCVBUF;
 
 	k->mon = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);

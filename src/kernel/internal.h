@@ -7,6 +7,8 @@
  *              sub-interfaces, adoption
  *   addrs.c    addresses (and the IFA_PROTO probe)
  *   routes.c   routes
+ *   cache.c    what the kernel holds in our tables and on our links, kept
+ *              from events; the one place that knows it
  *   events.c   the monitor socket
  *   kernel.c   kernel_open/close and the order of a reconciliation
  *
@@ -91,14 +93,17 @@ struct kernel_vec {
 	size_t n, cap, size;
 };
 
-/* An address or route as the kernel reports it. */
+/* An address or route as the kernel reports it.  Expiries are
+ * CLOCK_MONOTONIC milliseconds (kernel_now_ms), KERNEL_FOREVER for none. */
+#define KERNEL_FOREVER UINT64_MAX
+
 struct kernel_addr {
 	int ifindex;
 	struct in6_addr addr;
 	uint8_t plen;
 	uint8_t proto;
 	uint32_t flags;
-	bool gone;
+	uint64_t valid_until, preferred_until;
 };
 
 struct kernel_route {
@@ -106,9 +111,10 @@ struct kernel_route {
 	uint32_t table;
 	struct in6_addr dst, gw;
 	uint8_t plen, proto, type;
+	uint8_t pref;           /* RTA_PREF (ICMPV6_ROUTER_PREF_*), IPv6 only */
 	int oif;
 	uint32_t metric;
-	bool gone;
+	uint64_t expires;
 };
 
 /* A link we made, as recorded; `adopted`: re-adopted at start and not yet
@@ -129,7 +135,7 @@ struct kernel {
 	uint32_t seq;
 	char *req_buf;
 
-	struct mnl_socket *mon;         /* RTNLGRP_LINK + RTNLGRP_IPV6_IFADDR */
+	struct mnl_socket *mon;         /* RTNLGRP_LINK, _IPV6_IFADDR, _IPV6_ROUTE, _IPV4_ROUTE */
 	char *mon_buf;
 	ev_io mon_io;
 
@@ -141,6 +147,12 @@ struct kernel {
 	struct kernel_vec adopted_routes;       /* struct kernel_route: ours at start, unconfirmed */
 	struct kernel_vec adopted_addrs;        /* struct kernel_addr: ours at start, unconfirmed */
 	struct kernel_vec foreign_seen; /* int: ifindexes of foreign links named like ours, logged */
+
+	/* cache.c: every route (any protocol) in an owned VRF's table and every
+	 * IPv6 address on an owned link; refilled before use when stale. */
+	struct kernel_vec cache_routes; /* struct kernel_route */
+	struct kernel_vec cache_addrs;  /* struct kernel_addr */
+	bool cache_stale;
 };
 
 typedef int (*kernel_msg_fn)(const struct nlmsghdr *h, void *data);
@@ -156,8 +168,8 @@ const char *kernel_in6_str(const struct in6_addr *a, char buf[INET6_ADDRSTRLEN])
 int kernel_nlerr(int nlerr);
 int kernel_talk(struct kernel *k, struct nlmsghdr *nlh, kernel_msg_fn fn, void *data,
 		char *ext, size_t extlen);
-int kernel_dump(struct kernel *k, uint16_t type, uint8_t family, uint32_t table, kernel_msg_fn fn,
-		struct kernel_vec *vec, const char *what);
+int kernel_dump(struct kernel *k, uint16_t type, uint8_t family, uint32_t table, int ifindex,
+		kernel_msg_fn fn, struct kernel_vec *vec, const char *what);
 
 /* links.c */
 struct kernel_owned *kernel_owned_get(struct kernel *k, int ifindex);
@@ -178,16 +190,29 @@ int kernel_adopt(struct kernel *k);
 
 /* addrs.c */
 bool kernel_addr_parse(const struct nlmsghdr *h, struct kernel_addr *ret);
-int kernel_addrs_dump(struct kernel *k, struct kernel_vec *vec);
+int kernel_addrs_dump(struct kernel *k, int ifindex, struct kernel_vec *vec);
 bool kernel_addr_wanted(struct kernel *k, const struct kernel_state *want, const struct kernel_addr *a);
 int kernel_addrs_reconcile(struct kernel *k, const struct kernel_state *want);
 int kernel_probe_ifa_proto(struct kernel *k);
 
 /* routes.c */
+bool kernel_route_parse(const struct nlmsghdr *h, struct kernel_route *ret);
+bool kernel_route_same_key(const struct kernel_route *rt, uint8_t family, uint32_t table,
+		const struct in6_addr *dst, uint8_t plen, uint32_t metric);
 int kernel_routes_dump(struct kernel *k, uint32_t table, struct kernel_vec *vec);
 int kernel_route_delete(struct kernel *k, const struct kernel_route *rt);
 bool kernel_route_wanted(const struct kernel_state *want, const struct kernel_route *rt);
 int kernel_routes_reconcile(struct kernel *k, const struct kernel_state *want);
+
+/* cache.c */
+uint64_t kernel_now_ms(void);
+void kernel_cache_invalidate(struct kernel *k);
+int kernel_cache_sync(struct kernel *k);
+void kernel_cache_route_update(struct kernel *k, uint16_t type, uint16_t flags, const struct kernel_route *rt);
+void kernel_cache_addr_update(struct kernel *k, uint16_t type, const struct kernel_addr *a);
+struct kernel_addr *kernel_cache_addr_find(struct kernel *k, int ifindex, const struct in6_addr *addr);
+bool kernel_lifetime_stale(uint64_t have, uint32_t want_s, uint64_t now);
+void kernel_cache_done(struct kernel *k);
 
 /* events.c */
 int kernel_event_open(struct kernel *k);

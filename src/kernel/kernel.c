@@ -73,6 +73,9 @@ int kernel_open(struct ev_loop *loop, const struct kernel_config *cfg, const str
 	k->adopted_routes.size = sizeof(struct kernel_route);
 	k->adopted_addrs.size = sizeof(struct kernel_addr);
 	k->foreign_seen.size = sizeof(int);
+	k->cache_routes.size = sizeof(struct kernel_route);
+	k->cache_addrs.size = sizeof(struct kernel_addr);
+	k->cache_stale = true;
 	if (ev)
 		k->ev = *ev;
 	k->userdata = userdata;
@@ -153,6 +156,7 @@ struct kernel *kernel_close(struct kernel *k)
 	kernel_vec_done(&k->adopted_routes);
 	kernel_vec_done(&k->adopted_addrs);
 	kernel_vec_done(&k->foreign_seen);
+	kernel_cache_done(k);
 	free(k);
 	return NULL;
 }

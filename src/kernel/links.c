@@ -108,13 +108,15 @@ static int kernel_owned_save(struct kernel *k)
 	return 0;
 }
 
-/* Record a link we have just made (read back from the kernel). */
+/* Record a link we have just made (read back from the kernel); the cache
+ * learns of its table and addresses at the next refill. */
 static int kernel_owned_add(struct kernel *k, struct rtnl_link *link, enum owned_kind kind)
 {
 	struct kernel_owned *o = kernel_vec_push(&k->owned);
 
 	if (!o)
 		return kernel_fail(-ENOMEM, NULL, "record link '%s'", rtnl_link_get_name(link));
+	kernel_cache_invalidate(k);
 	o->l.kind = kind;
 	snprintf(o->l.name, sizeof(o->l.name), "%s", rtnl_link_get_name(link));
 	o->l.ifindex = rtnl_link_get_ifindex(link);
@@ -128,7 +130,7 @@ static int kernel_owned_add(struct kernel *k, struct rtnl_link *link, enum owned
 }
 
 /* The link is gone (or no longer what we made): forget it and what was
- * adopted on it. */
+ * adopted on it; the cache drops its objects at the next refill. */
 void kernel_owned_forget(struct kernel *k, int ifindex)
 {
 	struct kernel_owned *o = kernel_owned_get(k, ifindex);
@@ -140,6 +142,7 @@ void kernel_owned_forget(struct kernel *k, int ifindex)
 	for (size_t i = k->adopted_addrs.n; i-- > 0;)
 		if (a[i].ifindex == ifindex)
 			kernel_vec_remove(&k->adopted_addrs, i);
+	kernel_cache_invalidate(k);
 	(void)kernel_owned_save(k);
 }
 
@@ -714,8 +717,6 @@ static const char *kernel_adopt_mismatch(struct kernel *k, const struct owned_li
  * addresses on them: kept, unconfirmed, while the grace period lasts. */
 int kernel_adopt(struct kernel *k)
 {
-	struct kernel_vec routes = { .size = sizeof(struct kernel_route) };
-	struct kernel_vec addrs = { .size = sizeof(struct kernel_addr) };
 	_cleanup_free_ struct owned_link *rec = NULL;
 	const struct kernel_route *rt;
 	const struct kernel_addr *a;
@@ -758,9 +759,9 @@ int kernel_adopt(struct kernel *k)
 	if (k->owned.n == 0)
 		return 0;
 
-	r = kernel_routes_dump(k, 0, &routes);
-	rt = routes.v;
-	for (size_t i = 0; r == 0 && i < routes.n; i++) {
+	r = kernel_cache_sync(k);
+	rt = k->cache_routes.v;
+	for (size_t i = 0; r == 0 && i < k->cache_routes.n; i++) {
 		struct kernel_route *p;
 
 		if (!kernel_route_ours(k, &rt[i]))
@@ -771,11 +772,8 @@ int kernel_adopt(struct kernel *k)
 		else
 			*p = rt[i];
 	}
-	kernel_vec_done(&routes);
-	if (r == 0)
-		r = kernel_addrs_dump(k, &addrs);
-	a = addrs.v;
-	for (size_t i = 0; r == 0 && i < addrs.n; i++) {
+	a = k->cache_addrs.v;
+	for (size_t i = 0; r == 0 && i < k->cache_addrs.n; i++) {
 		struct kernel_addr *p;
 
 		if (!kernel_addr_ours(k, &a[i]))
@@ -786,7 +784,6 @@ int kernel_adopt(struct kernel *k)
 		else
 			*p = a[i];
 	}
-	kernel_vec_done(&addrs);
 	return r;
 }
 bool kernel_release_adopted_parent(struct kernel *k, int parent_ifindex)

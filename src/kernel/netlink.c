@@ -177,10 +177,11 @@ int kernel_talk(struct kernel *k, struct nlmsghdr *nlh, kernel_msg_fn fn, void *
 }
 
 /* Dump one family's addresses or routes into vec (appending), retrying an
- * interrupted dump: it may be inconsistent.  `table` (routes only, 0: all)
- * asks the kernel to filter; with strict checking it does. */
-int kernel_dump(struct kernel *k, uint16_t type, uint8_t family, uint32_t table, kernel_msg_fn fn,
-		       struct kernel_vec *vec, const char *what)
+ * interrupted dump: it may be inconsistent.  `table` (routes) and `ifindex`
+ * (addresses), 0 for all, ask the kernel to filter; with strict checking it
+ * does, and the caller filters again for kernels without it. */
+int kernel_dump(struct kernel *k, uint16_t type, uint8_t family, uint32_t table, int ifindex,
+		kernel_msg_fn fn, struct kernel_vec *vec, const char *what)
 {
 	size_t hdr = type == RTM_GETROUTE ? sizeof(struct rtmsg) : sizeof(struct ifaddrmsg), n0 = vec->n;
 	char buf[KERNEL_MSG_SIZE];
@@ -196,12 +197,16 @@ int kernel_dump(struct kernel *k, uint16_t type, uint8_t family, uint32_t table,
 		/* The family byte leads rtmsg and ifaddrmsg alike. */
 		g = mnl_nlmsg_put_extra_header(nlh, hdr);
 		g->rtgen_family = family;
+		if (type == RTM_GETADDR)
+			((struct ifaddrmsg *)g)->ifa_index = (uint32_t)ifindex;
 		if (table)
 			mnl_attr_put_u32(nlh, RTA_TABLE, table);
 		r = kernel_talk(k, nlh, fn, vec, NULL, 0);
 	}
 	if (r == -ENOENT && table)
 		return 0;       /* a table nobody ever made */
+	if (r == -ENODEV && ifindex)
+		return 0;       /* a link gone meanwhile */
 	if (r < 0)
 		return kernel_fail(r, NULL, "read the kernel's %s %s", family == AF_INET ? "IPv4" : "IPv6", what);
 	return 0;

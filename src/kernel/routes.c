@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/icmpv6.h>
 #include <linux/rtnetlink.h>
@@ -17,23 +18,39 @@ static size_t kernel_family_addr_len(uint8_t family)
 	return family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
 }
 
-static int kernel_route_collect(const struct nlmsghdr *h, void *data)
+/* The remaining lifetime in RTA_CACHEINFO, in clock ticks (negative:
+ * expired, not yet collected), as an expiry; 0 means none. */
+static uint64_t kernel_route_expiry(int32_t ticks, uint64_t now)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (ticks == 0)
+		return KERNEL_FOREVER;
+	if (ticks < 0 || hz <= 0)
+		return now;
+	return now + (uint64_t)ticks * 1000 / (uint64_t)hz;
+}
+
+/* Parse an IPv4 or IPv6 RTM_NEWROUTE/RTM_DELROUTE; false for anything else,
+ * cached clones included. */
+bool kernel_route_parse(const struct nlmsghdr *h, struct kernel_route *ret)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
-	struct kernel_vec *vec = data;
 	const struct nlattr *attr;
-	struct kernel_route rt, *p;
+	struct kernel_route rt;
 	size_t alen;
 
-	if (h->nlmsg_type != RTM_NEWROUTE || h->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)) ||
+	if ((h->nlmsg_type != RTM_NEWROUTE && h->nlmsg_type != RTM_DELROUTE) ||
+	    h->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)) ||
 	    (rtm->rtm_family != AF_INET6 && rtm->rtm_family != AF_INET) || (rtm->rtm_flags & RTM_F_CLONED))
-		return 0;
+		return false;
 	rt = (struct kernel_route) {
 		.family = rtm->rtm_family,
 		.table = rtm->rtm_table,
 		.plen = rtm->rtm_dst_len,
 		.proto = rtm->rtm_protocol,
 		.type = rtm->rtm_type,
+		.expires = KERNEL_FOREVER,
 	};
 	alen = kernel_family_addr_len(rt.family);
 	mnl_attr_for_each(attr, h, sizeof(*rtm)) {
@@ -49,7 +66,25 @@ static int kernel_route_collect(const struct nlmsghdr *h, void *data)
 			rt.oif = (int)mnl_attr_get_u32(attr);
 		else if (type == RTA_PRIORITY && mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
 			rt.metric = mnl_attr_get_u32(attr);
+		else if (type == RTA_PREF && mnl_attr_validate(attr, MNL_TYPE_U8) >= 0)
+			rt.pref = mnl_attr_get_u8(attr);
+		else if (type == RTA_CACHEINFO && mnl_attr_get_payload_len(attr) >= sizeof(struct rta_cacheinfo)) {
+			const struct rta_cacheinfo *ci = mnl_attr_get_payload(attr);
+
+			rt.expires = kernel_route_expiry(ci->rta_expires, kernel_now_ms());
+		}
 	}
+	*ret = rt;
+	return true;
+}
+
+static int kernel_route_collect(const struct nlmsghdr *h, void *data)
+{
+	struct kernel_vec *vec = data;
+	struct kernel_route rt, *p;
+
+	if (h->nlmsg_type != RTM_NEWROUTE || !kernel_route_parse(h, &rt))
+		return 0;
 	p = kernel_vec_push(vec);
 	if (!p)
 		return -ENOMEM;
@@ -57,22 +92,22 @@ static int kernel_route_collect(const struct nlmsghdr *h, void *data)
 	return 0;
 }
 
-/* Both families' routes, of one table (0: all).  The table filter is applied
- * here too: without strict checking the kernel ignores it. */
+/* Both families' routes, of one table (0: all), appended to vec.  The table
+ * filter is applied here too: without strict checking the kernel ignores it. */
 int kernel_routes_dump(struct kernel *k, uint32_t table, struct kernel_vec *vec)
 {
 	static const uint8_t families[] = { AF_INET6, AF_INET };
 	struct kernel_route *rt;
-	size_t n = 0;
+	size_t n0 = vec->n, n = n0;
 	int r;
 
 	for (size_t i = 0; i < sizeof(families); i++) {
-		r = kernel_dump(k, RTM_GETROUTE, families[i], table, kernel_route_collect, vec, "routes");
+		r = kernel_dump(k, RTM_GETROUTE, families[i], table, 0, kernel_route_collect, vec, "routes");
 		if (r < 0)
 			return r;
 	}
 	rt = vec->v;
-	for (size_t i = 0; table && i < vec->n; i++)
+	for (size_t i = n0; table && i < vec->n; i++)
 		if (rt[i].table == table)
 			rt[n++] = rt[i];
 	if (table)
@@ -151,22 +186,25 @@ static int kernel_route_send(struct kernel *k, uint16_t type, uint16_t flags, co
 	return kernel_talk(k, nlh, NULL, NULL, ext, extlen);
 }
 
-int kernel_route_delete(struct kernel *k, const struct kernel_route *rt)
+/* Delete `route` (which may be an entry of the cache) and drop it from the cache. */
+int kernel_route_delete(struct kernel *k, const struct kernel_route *route)
 {
+	const struct kernel_route rt = *route;
 	char ext[KERNEL_EXTACK_MAX], s[128];
 	int r;
 
-	r = kernel_route_send(k, RTM_DELROUTE, 0, rt, NULL, ext, sizeof(ext));
-	kernel_route_str(rt->family, rt->table, &rt->dst, rt->plen, &rt->gw, s, sizeof(s));
-	if (r == -ESRCH || r == -ENOENT)
-		return 0;       /* gone already (with its device, or expired) */
-	if (r < 0)
+	r = kernel_route_send(k, RTM_DELROUTE, 0, &rt, NULL, ext, sizeof(ext));
+	kernel_route_str(rt.family, rt.table, &rt.dst, rt.plen, &rt.gw, s, sizeof(s));
+	if (r < 0 && r != -ESRCH && r != -ENOENT)
 		return kernel_fail(r, ext, "delete %s", s);
-	log_info("removed %s", s);
+	kernel_cache_route_update(k, RTM_DELROUTE, 0, &rt);
+	if (r == 0)
+		log_info("removed %s", s);
+	/* else gone already (with its device, or expired) */
 	return 0;
 }
 
-static bool kernel_route_same_key(const struct kernel_route *rt, uint8_t family, uint32_t table,
+bool kernel_route_same_key(const struct kernel_route *rt, uint8_t family, uint32_t table,
 				  const struct in6_addr *dst, uint8_t plen, uint32_t metric)
 {
 	return rt->family == family && rt->table == table && rt->plen == plen && rt->metric == metric &&
@@ -207,7 +245,20 @@ static const char *kernel_route_invalid(const struct kroute *w)
 	return NULL;
 }
 
-static int kernel_route_apply(struct kernel *k, const struct kroute *w, struct kernel_vec *have)
+/* Is our route `cur` what `rt` (built from w) would make, lifetime aside
+ * within the refresh rule (cache.c)? */
+static bool kernel_route_current(const struct kernel_route *cur, const struct kernel_route *rt,
+				 const struct kroute *w, uint64_t now)
+{
+	if (cur->type != rt->type || !IN6_ARE_ADDR_EQUAL(&cur->gw, &rt->gw))
+		return false;
+	/* An unreachable route's device is the kernel's choice (lo). */
+	if (!w->unreachable && (cur->oif != rt->oif || (rt->family == AF_INET6 && cur->pref != rt->pref)))
+		return false;
+	return !kernel_lifetime_stale(cur->expires, w->lifetime, now);
+}
+
+static int kernel_route_apply(struct kernel *k, const struct kroute *w, uint64_t now)
 {
 	struct kernel_route rt = {
 		.family = w->family,
@@ -215,13 +266,16 @@ static int kernel_route_apply(struct kernel *k, const struct kroute *w, struct k
 		.dst = w->dst,
 		.gw = w->gw,
 		.plen = w->plen,
+		.proto = k->cfg.route_proto,
+		.type = w->unreachable ? RTN_UNREACHABLE : RTN_UNICAST,
+		.pref = w->unreachable ? ICMPV6_ROUTER_PREF_MEDIUM : kernel_pref(w->pref),
 		.metric = kernel_metric(w->metric),
+		.expires = w->lifetime == UINT32_MAX ? KERNEL_FOREVER : now + (uint64_t)w->lifetime * 1000,
 	};
-	const struct kernel_route *h = have->v;
+	const struct kernel_route *h = k->cache_routes.v, *cur = NULL;
 	char ext[KERNEL_EXTACK_MAX], s[128];
 	const struct kernel_owned *o = NULL;
 	const char *bad = kernel_route_invalid(w);
-	bool exists = false;
 	int r;
 
 	kernel_route_str(w->family, w->table, &w->dst, w->plen, &w->gw, s, sizeof(s));
@@ -235,21 +289,24 @@ static int kernel_route_apply(struct kernel *k, const struct kroute *w, struct k
 			return kernel_fail(-ENODEV, NULL, "add %s dev '%s': not a link we made", s, w->dev);
 		rt.oif = o->l.ifindex;
 	}
-	for (size_t i = 0; i < have->n; i++) {
-		if (h[i].gone || !kernel_route_same_key(&h[i], rt.family, rt.table, &rt.dst, rt.plen, rt.metric))
+	for (size_t i = 0; i < k->cache_routes.n; i++) {
+		if (!kernel_route_same_key(&h[i], rt.family, rt.table, &rt.dst, rt.plen, rt.metric))
 			continue;
 		if (h[i].proto != k->cfg.route_proto)
 			return kernel_fail(-EEXIST, NULL, "add %s metric %u: a route with protocol %u is in the way",
 					   s, rt.metric, h[i].proto);
-		exists = true;
+		cur = &h[i];
 	}
+	if (cur && kernel_route_current(cur, &rt, w, now))
+		return 0;
 	/* Replace only our own route; otherwise refuse to merge with one
-	 * that appeared since the dump. */
-	r = kernel_route_send(k, RTM_NEWROUTE, NLM_F_CREATE | (exists ? NLM_F_REPLACE : NLM_F_EXCL), &rt, w,
+	 * that appeared since the cache last heard of the table. */
+	r = kernel_route_send(k, RTM_NEWROUTE, NLM_F_CREATE | (cur ? NLM_F_REPLACE : NLM_F_EXCL), &rt, w,
 			      ext, sizeof(ext));
 	if (r < 0)
 		return kernel_fail(r, ext, "add %s", s);
-	if (exists)
+	kernel_cache_route_update(k, RTM_NEWROUTE, cur ? NLM_F_REPLACE : 0, &rt);
+	if (cur)
 		log_debug("refreshed %s", s);
 	else
 		log_info("added %s%s%s%s metric %u", w->unreachable ? "unreachable " : "", s,
@@ -274,21 +331,19 @@ static bool kernel_route_duplicate(const struct kernel_state *want, size_t i)
 
 int kernel_routes_reconcile(struct kernel *k, const struct kernel_state *want)
 {
-	struct kernel_vec have = { .size = sizeof(struct kernel_route) };
-	struct kernel_route *h;
+	uint64_t now = kernel_now_ms();
 	int first = 0, r;
 
-	r = kernel_routes_dump(k, 0, &have);
+	r = kernel_cache_sync(k);
 	if (r < 0)
-		goto out;
-	h = have.v;
-	for (size_t i = 0; i < have.n; i++) {
-		if (!kernel_route_ours(k, &h[i]) || kernel_route_wanted(want, &h[i]) || kernel_route_adopted(k, &h[i]))
+		return r;
+	/* Backwards: a deletion drops the cache entry. */
+	for (size_t i = k->cache_routes.n; i-- > 0;) {
+		const struct kernel_route *h = (const struct kernel_route *)k->cache_routes.v + i;
+
+		if (!kernel_route_ours(k, h) || kernel_route_wanted(want, h) || kernel_route_adopted(k, h))
 			continue;
-		r = kernel_route_delete(k, &h[i]);
-		kernel_keep_first(&first, r);
-		if (r == 0)
-			h[i].gone = true;
+		kernel_keep_first(&first, kernel_route_delete(k, h));
 	}
 	for (size_t i = 0; i < want->n_routes; i++) {
 		const struct kroute *w = &want->routes[i];
@@ -301,14 +356,10 @@ int kernel_routes_reconcile(struct kernel *k, const struct kernel_state *want)
 					  s, kernel_metric(w->metric)));
 			continue;
 		}
-		kernel_keep_first(&first, kernel_route_apply(k, w, &have));
+		kernel_keep_first(&first, kernel_route_apply(k, w, now));
 	}
-	r = first;
-out:
-	kernel_vec_done(&have);
-	return r;
+	return first;
 }
-
 
 bool kernel_release_adopted_routes(struct kernel *k, uint32_t table, const struct in6_addr *dst, uint8_t plen,
 				   const struct in6_addr *gw)

@@ -65,35 +65,22 @@ bool kernel_addr_parse(const struct nlmsghdr *h, struct kernel_addr *ret)
 
 static int kernel_addr_collect(const struct nlmsghdr *h, void *data)
 {
-	struct kernel_vec *vec = data;
+	const struct kernel_collect *c = data;
 	struct kernel_addr a, *p;
 
-	if (!kernel_addr_parse(h, &a))
+	if (!kernel_addr_parse(h, &a) || (c->ifindex && a.ifindex != c->ifindex))
 		return 0;
-	p = kernel_vec_push(vec);
+	p = kernel_vec_push(c->vec);
 	if (!p)
 		return -ENOMEM;
 	*p = a;
 	return 0;
 }
 
-/* The IPv6 addresses of one link (0: all), appended to vec.  The filter is
- * applied here too: without strict checking the kernel ignores it. */
+/* The IPv6 addresses of one link (0: all), appended to vec. */
 int kernel_addrs_dump(struct kernel *k, int ifindex, struct kernel_vec *vec)
 {
-	size_t n0 = vec->n, n = n0;
-	struct kernel_addr *a;
-	int r;
-
-	r = kernel_dump(k, RTM_GETADDR, AF_INET6, 0, ifindex, kernel_addr_collect, vec, "addresses");
-	if (r < 0 || !ifindex)
-		return r;
-	a = vec->v;
-	for (size_t i = n0; i < vec->n; i++)
-		if (a[i].ifindex == ifindex)
-			a[n++] = a[i];
-	vec->n = n;
-	return 0;
+	return kernel_dump(k, RTM_GETADDR, AF_INET6, 0, ifindex, kernel_addr_collect, vec, "addresses");
 }
 
 static int kernel_addr_send(struct kernel *k, uint16_t type, uint16_t flags, int ifindex,

@@ -157,6 +157,15 @@ struct kernel {
 
 typedef int (*kernel_msg_fn)(const struct nlmsghdr *h, void *data);
 
+/* What kernel_dump hands its kernel_msg_fn: where to append, and the filter
+ * the kernel was asked for (0: none), applied again for kernels without
+ * strict checking. */
+struct kernel_collect {
+	struct kernel_vec *vec;
+	uint32_t table;
+	int ifindex;
+};
+
 /* netlink.c: transport and small helpers */
 void *kernel_vec_push(struct kernel_vec *a);
 void kernel_vec_done(struct kernel_vec *a);

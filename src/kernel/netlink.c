@@ -179,11 +179,12 @@ int kernel_talk(struct kernel *k, struct nlmsghdr *nlh, kernel_msg_fn fn, void *
 /* Dump one family's addresses or routes into vec (appending), retrying an
  * interrupted dump: it may be inconsistent.  `table` (routes) and `ifindex`
  * (addresses), 0 for all, ask the kernel to filter; with strict checking it
- * does, and the caller filters again for kernels without it. */
+ * does, and fn filters again (struct kernel_collect) for kernels without. */
 int kernel_dump(struct kernel *k, uint16_t type, uint8_t family, uint32_t table, int ifindex,
 		kernel_msg_fn fn, struct kernel_vec *vec, const char *what)
 {
 	size_t hdr = type == RTM_GETROUTE ? sizeof(struct rtmsg) : sizeof(struct ifaddrmsg), n0 = vec->n;
+	struct kernel_collect c = { .vec = vec, .table = table, .ifindex = ifindex };
 	char buf[KERNEL_MSG_SIZE];
 	int r = -EAGAIN;
 
@@ -201,7 +202,7 @@ int kernel_dump(struct kernel *k, uint16_t type, uint8_t family, uint32_t table,
 			((struct ifaddrmsg *)g)->ifa_index = (uint32_t)ifindex;
 		if (table)
 			mnl_attr_put_u32(nlh, RTA_TABLE, table);
-		r = kernel_talk(k, nlh, fn, vec, NULL, 0);
+		r = kernel_talk(k, nlh, fn, &c, NULL, 0);
 	}
 	if (r == -ENOENT && table)
 		return 0;       /* a table nobody ever made */

@@ -80,25 +80,22 @@ bool kernel_route_parse(const struct nlmsghdr *h, struct kernel_route *ret)
 
 static int kernel_route_collect(const struct nlmsghdr *h, void *data)
 {
-	struct kernel_vec *vec = data;
+	const struct kernel_collect *c = data;
 	struct kernel_route rt, *p;
 
-	if (h->nlmsg_type != RTM_NEWROUTE || !kernel_route_parse(h, &rt))
+	if (h->nlmsg_type != RTM_NEWROUTE || !kernel_route_parse(h, &rt) || (c->table && rt.table != c->table))
 		return 0;
-	p = kernel_vec_push(vec);
+	p = kernel_vec_push(c->vec);
 	if (!p)
 		return -ENOMEM;
 	*p = rt;
 	return 0;
 }
 
-/* Both families' routes, of one table (0: all), appended to vec.  The table
- * filter is applied here too: without strict checking the kernel ignores it. */
+/* Both families' routes, of one table (0: all), appended to vec. */
 int kernel_routes_dump(struct kernel *k, uint32_t table, struct kernel_vec *vec)
 {
 	static const uint8_t families[] = { AF_INET6, AF_INET };
-	struct kernel_route *rt;
-	size_t n0 = vec->n, n = n0;
 	int r;
 
 	for (size_t i = 0; i < sizeof(families); i++) {
@@ -106,12 +103,6 @@ int kernel_routes_dump(struct kernel *k, uint32_t table, struct kernel_vec *vec)
 		if (r < 0)
 			return r;
 	}
-	rt = vec->v;
-	for (size_t i = n0; table && i < vec->n; i++)
-		if (rt[i].table == table)
-			rt[n++] = rt[i];
-	if (table)
-		vec->n = n;
 	return 0;
 }
 

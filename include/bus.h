@@ -38,6 +38,12 @@ struct bus;
 int bus_open(struct ev_loop *loop, const struct pvd_registry *registry,
 	     const struct bus_counters *counters, const char *run_dir, struct bus **ret);
 
+/* Where the PvDs' Additional Information verdicts are (AdditionalInfo,
+ * AdditionalInfoState, Expires, NoInternet, DnsZones); read live like the
+ * registry.  NULL `b` does nothing; without a table they read as "none". */
+struct pvdinfo_table;
+void bus_set_info(struct bus *b, const struct pvdinfo_table *info);
+
 /* Flush what is queued, release the name, disconnect.  Accepts NULL; returns NULL. */
 struct bus *bus_close(struct bus *b);
 

@@ -36,6 +36,8 @@ struct conf {
 	struct conf_caps caps;
 	char state_dir[128];
 	char run_dir[128];
+	bool additional_info;     /* fetch PvD Additional Information (RFC 8801 §4) when H is set */
+	char additional_info_ca_file[256];  /* CA bundle for its TLS; "" = the system store */
 };
 
 void conf_defaults(struct conf *ret);

@@ -21,6 +21,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 
 #include "bus.h"
 #include "dns.h"
+#include "fetch.h"
 #include "log.h"
 
 #define MANAGER_INTERFACE	"org.pvd.Manager"
@@ -54,6 +56,10 @@ enum pvd_prop {
 	PROP_LFLAG,
 	PROP_DELAY,
 	PROP_ADDITIONAL_INFO,
+	PROP_ADDITIONAL_INFO_STATE,
+	PROP_EXPIRES,
+	PROP_NO_INTERNET,
+	PROP_DNS_ZONES,
 	PROP_RESOLV_CONF,
 	_PROP_TRACKED,
 	PROP_NAME = _PROP_TRACKED,
@@ -76,6 +82,10 @@ static const char *const prop_names[_PROP_MAX] = {
 	[PROP_LFLAG] = "LFlag",
 	[PROP_DELAY] = "Delay",
 	[PROP_ADDITIONAL_INFO] = "AdditionalInfo",
+	[PROP_ADDITIONAL_INFO_STATE] = "AdditionalInfoState",
+	[PROP_EXPIRES] = "Expires",
+	[PROP_NO_INTERNET] = "NoInternet",
+	[PROP_DNS_ZONES] = "DnsZones",
 	[PROP_RESOLV_CONF] = "ResolvConf",
 	[PROP_NAME] = "Name",
 	[PROP_IMPLICIT] = "Implicit",
@@ -99,6 +109,7 @@ struct bus {
 	bool attached;
 
 	const struct pvd_registry *registry;
+	const struct pvdinfo_table *info;
 	struct bus_counters counters;
 	const char *run_dir;
 
@@ -155,6 +166,10 @@ static bool obj_text(const struct pvd_obj *o, enum pvd_prop prop, char *buf, siz
 	case PROP_LFLAG:
 	case PROP_DELAY:
 	case PROP_ADDITIONAL_INFO:
+	case PROP_ADDITIONAL_INFO_STATE:
+	case PROP_EXPIRES:
+	case PROP_NO_INTERNET:
+	case PROP_DNS_ZONES:
 	case PROP_RESOLV_CONF:
 	case PROP_NAME:
 	case PROP_IMPLICIT:
@@ -201,6 +216,10 @@ static bool same_item(const struct pvd_obj *a, const struct pvd_obj *b, enum pvd
 	case PROP_LFLAG:
 	case PROP_DELAY:
 	case PROP_ADDITIONAL_INFO:
+	case PROP_ADDITIONAL_INFO_STATE:
+	case PROP_EXPIRES:
+	case PROP_NO_INTERNET:
+	case PROP_DNS_ZONES:
 	case PROP_RESOLV_CONF:
 	case PROP_NAME:
 	case PROP_IMPLICIT:
@@ -234,6 +253,30 @@ static int list_items(const struct pvd *p, enum pvd_prop prop, int (*emit)(void 
 	return 0;
 }
 
+/* The PvD's Additional Information verdict; NULL: none.  Only a VALID one
+ * has an object, an expiry, noInternet and zones. */
+static const struct pvdinfo *pvd_info(const struct bus *b, const struct pvd *p)
+{
+	return pvdinfo_table_find(b->info, p->name);
+}
+
+static const struct pvdinfo *pvd_valid_info(const struct bus *b, const struct pvd *p)
+{
+	const struct pvdinfo *i = pvd_info(b, p);
+
+	return i && i->state == PVDINFO_VALID ? i : NULL;
+}
+
+static void info_state_text(const struct bus *b, const struct pvd *p, char *buf, size_t size)
+{
+	const struct pvdinfo *i = pvd_info(b, p);
+
+	if (i)
+		pvdinfo_state_text(i, buf, size);
+	else
+		snprintf(buf, size, "none");
+}
+
 static void resolv_conf_path(const struct bus *b, const struct pvd *p, char *buf, size_t size)
 {
 	if (dns_path(b->run_dir, p->vrf, buf, size) < 0)
@@ -248,7 +291,8 @@ static int emit_line(void *userdata, const char *item)
 /* The text of one tracked property, for comparing; NULL when out of memory. */
 static char *prop_text(const struct bus *b, const struct pvd *p, enum pvd_prop prop)
 {
-	char *text = NULL, path[256];
+	char *text = NULL, path[PVDINFO_REASON_MAX + 32 > 256 ? PVDINFO_REASON_MAX + 32 : 256];
+	const struct pvdinfo *info;
 	size_t size;
 	FILE *f = open_memstream(&text, &size);
 
@@ -274,6 +318,23 @@ static char *prop_text(const struct bus *b, const struct pvd *p, enum pvd_prop p
 		fprintf(f, "%u", p->delay);
 		break;
 	case PROP_ADDITIONAL_INFO:
+		if ((info = pvd_valid_info(b, p)))
+			fputs(info->json, f);
+		break;
+	case PROP_ADDITIONAL_INFO_STATE:
+		info_state_text(b, p, path, sizeof(path));
+		fputs(path, f);
+		break;
+	case PROP_EXPIRES:
+		fprintf(f, "%" PRId64, (info = pvd_valid_info(b, p)) ? info->expires : 0);
+		break;
+	case PROP_NO_INTERNET:
+		fputs((info = pvd_valid_info(b, p)) && info->no_internet ? "true" : "false", f);
+		break;
+	case PROP_DNS_ZONES:
+		if ((info = pvd_valid_info(b, p)))
+			for (size_t i = 0; i < info->n_dns_zones; i++)
+				fprintf(f, "%s\n", info->dns_zones[i]);
 		break;
 	case PROP_RESOLV_CONF:
 		resolv_conf_path(b, p, path, sizeof(path));
@@ -355,8 +416,9 @@ static int pvd_get(sd_bus *bus, const char *path, const char *interface, const c
 {
 	const struct bus *b = userdata;
 	const struct pvd *p = NULL;
+	const struct pvdinfo *info;
 	enum pvd_prop prop;
-	char buf[256];
+	char buf[PVDINFO_REASON_MAX + 32 > 256 ? PVDINFO_REASON_MAX + 32 : 256];
 	int r;
 
 	(void)bus;
@@ -385,7 +447,25 @@ static int pvd_get(sd_bus *bus, const char *path, const char *interface, const c
 	case PROP_DELAY:
 		return sd_bus_message_append(reply, "y", p->delay);
 	case PROP_ADDITIONAL_INFO:
-		return sd_bus_message_append(reply, "s", "");
+		info = pvd_valid_info(b, p);
+		return sd_bus_message_append(reply, "s", info ? info->json : "");
+	case PROP_ADDITIONAL_INFO_STATE:
+		info_state_text(b, p, buf, sizeof(buf));
+		return sd_bus_message_append(reply, "s", buf);
+	case PROP_EXPIRES:
+		info = pvd_valid_info(b, p);
+		return sd_bus_message_append(reply, "t", info && info->expires > 0 ? (uint64_t)info->expires : 0);
+	case PROP_NO_INTERNET:
+		info = pvd_valid_info(b, p);
+		return sd_bus_message_append(reply, "b", info && info->no_internet);
+	case PROP_DNS_ZONES:
+		info = pvd_valid_info(b, p);
+		r = sd_bus_message_open_container(reply, 'a', "s");
+		for (size_t i = 0; r >= 0 && info && i < info->n_dns_zones; i++)
+			r = sd_bus_message_append_basic(reply, 's', info->dns_zones[i]);
+		if (r < 0)
+			return r;
+		return sd_bus_message_close_container(reply);
 	case PROP_RESOLV_CONF:
 		resolv_conf_path(b, p, buf, sizeof(buf));
 		return sd_bus_message_append(reply, "s", buf);
@@ -430,6 +510,10 @@ static const sd_bus_vtable pvd_vtable[] = {
 	PVD_PROPERTY(LFlag, "b"),
 	PVD_PROPERTY(Delay, "y"),
 	PVD_PROPERTY(AdditionalInfo, "s"),
+	PVD_PROPERTY(AdditionalInfoState, "s"),
+	PVD_PROPERTY(Expires, "t"),
+	PVD_PROPERTY(NoInternet, "b"),
+	PVD_PROPERTY(DnsZones, "as"),
 	PVD_PROPERTY(ResolvConf, "s"),
 	SD_BUS_VTABLE_END
 };
@@ -801,6 +885,12 @@ fail:
 	sd_bus_flush_close_unref(b->bus);
 	free(b);
 	return r;
+}
+
+void bus_set_info(struct bus *b, const struct pvdinfo_table *info)
+{
+	if (b)
+		b->info = info;
 }
 
 struct bus *bus_close(struct bus *b)

@@ -36,6 +36,8 @@ void conf_defaults(struct conf *ret)
 		},
 		.state_dir = "/var/lib/pvd-vrfd",
 		.run_dir = "/run/pvd",
+		.additional_info = true,
+		.additional_info_ca_file = "",
 	};
 }
 
@@ -179,6 +181,9 @@ UINT_KEY(parse_max_rdnss, caps.rdnss, 0, 64)
 UINT_KEY(parse_max_dnssl, caps.dnssl, 0, 64)
 DIR_KEY(parse_state_dir, state_dir)
 DIR_KEY(parse_run_dir, run_dir)
+BOOL_KEY(parse_additional_info, additional_info)
+/* A file, under the same rules as the directories (absolute, no blanks, no ".."). */
+DIR_KEY(parse_ca_file, additional_info_ca_file)
 
 static const struct {
 	const char *key;
@@ -200,6 +205,8 @@ static const struct {
 	{ "max_dnssl_per_pvd", parse_max_dnssl },
 	{ "state_dir", parse_state_dir },
 	{ "run_dir", parse_run_dir },
+	{ "additional_info", parse_additional_info },
+	{ "additional_info_ca_file", parse_ca_file },
 };
 
 static char *trim(char *s)

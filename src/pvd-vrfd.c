@@ -3,7 +3,8 @@
  * pvd-vrfd: maps IPv6 Provisioning Domains (RFC 8801) learnt from Router
  * Advertisements to VRFs.  This file is the glue: it owns the event loop and
  * wires the raw socket -> parser -> registry -> kernel reconciler and the
- * per-PvD resolv.conf files.
+ * per-PvD resolv.conf files, and registry -> scheduler -> fetcher for the
+ * PvD Additional Information (RFC 8801 §4).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,7 +27,9 @@
 #include "bus.h"
 #include "conf.h"
 #include "dns.h"
+#include "fetch.h"
 #include "icmp6.h"
+#include "info-sched.h"
 #include "kernel.h"
 #include "log.h"
 #include "ndisc.h"
@@ -57,6 +60,11 @@ struct daemon {
 	char (*dns_vrfs)[IFNAMSIZ];	/* VRFs we wrote a resolv.conf for */
 	size_t n_dns_vrfs;
 	struct bus *bus;		/* NULL: running without D-Bus */
+	struct info_sched *sched;	/* when to fetch additional information */
+	struct fetch *fetch;		/* NULL: additional_info = no */
+	struct pvdinfo_table *info;	/* per PvD: what D-Bus and resolv.conf show */
+	ev_timer info_timer;
+	uint64_t info_unfetchable;	/* H set on a PvD ID that is never fetched */
 };
 
 static uint64_t now_ms(void)
@@ -77,6 +85,23 @@ static bool link_is_managed(const struct daemon *d, int ifindex, char ifname[IFN
 	return conf_link_matches(&d->conf, ifname);
 }
 
+static uint32_t random_u32(void)
+{
+	uint32_t r;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = (uint32_t)random();
+	return r;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- resolv.conf files: one per PvD, removed with it ---- */
 
 static void dns_sync(struct daemon *d)
@@ -90,8 +115,12 @@ static void dns_sync(struct daemon *d)
 	for (size_t i = 0; i < n; i++) {
 		const struct pvd *p = pvd_registry_get(d->registry, i);
 
+		const struct pvdinfo *info = pvdinfo_table_find(d->info, p->name);
+		bool zones = info && info->state == PVDINFO_VALID;
+
 		snprintf(now[i], IFNAMSIZ, "%s", p->vrf);
-		r = dns_write(d->conf.run_dir, p);
+		r = dns_write(d->conf.run_dir, p, zones ? (const char (*)[NDISC_NAME_MAX + 1])info->dns_zones : NULL,
+			      zones ? info->n_dns_zones : 0);
 		if (r < 0)
 			log_error("PvD '%s': cannot write %s/%s/resolv.conf: %s", p->name, d->conf.run_dir,
 				  p->vrf, strerror(-r));
@@ -107,6 +136,217 @@ static void dns_sync(struct daemon *d)
 	free(d->dns_vrfs);
 	d->dns_vrfs = now;
 	d->n_dns_vrfs = n;
+}
+
+/* ---- PvD Additional Information (RFC 8801 §4) ----
+ * The registry feeds the scheduler after every change (RA, expiry, link
+ * loss); the scheduler says what is due; the fetcher fetches through the
+ * PvD and reports back.  The per-PvD verdict lives in d->info, which D-Bus
+ * and the resolv.conf writer read.  Logging: one line per fetch result,
+ * which the scheduler's limits (10 s per PvD, 5 per 10 s per link, no retry
+ * after a failure) bound per PvD. */
+
+static void changed(struct daemon *d);
+
+static void info_set(struct daemon *d, const char *name, enum pvdinfo_state state, const char *reason)
+{
+	struct pvdinfo *e = pvdinfo_table_get(d->info, name);
+
+	if (!e) {
+		log_error("PvD '%s': out of memory for its additional information", name);
+		return;
+	}
+	pvdinfo_set(e, state, "%s", reason);
+}
+
+/* What to fetch for `p` through link `ifindex`: its VRF, its addresses on
+ * that link (any link if none there), its RDNSS, its PIOs. */
+static int info_request(struct daemon *d, const struct pvd *p, int ifindex, struct fetch_request *req)
+{
+	char subif[IFNAMSIZ];
+
+	*req = (struct fetch_request) { .n_sources = 0 };
+	snprintf(req->pvd_id, sizeof(req->pvd_id), "%s", p->name);
+	snprintf(req->vrf, sizeof(req->vrf), "%s", p->vrf);
+	for (int pass = 0; pass < 2 && req->n_sources == 0; pass++)
+		for (size_t i = 0; i < p->n_objs && req->n_sources < FETCH_SOURCES_MAX; i++) {
+			const struct pvd_obj *o = &p->objs[i];
+
+			if (o->kind == PVD_OBJ_ADDRESS && o->has_address && (pass == 1 || o->ifindex == ifindex))
+				req->sources[req->n_sources++] = o->address;
+		}
+	for (size_t i = 0; i < p->n_objs; i++) {
+		const struct pvd_obj *o = &p->objs[i];
+		bool seen = false;
+
+		if (o->kind == PVD_OBJ_RDNSS && req->n_dns < FETCH_DNS_MAX) {
+			int scope = 0;
+
+			for (size_t k = 0; k < req->n_dns && !seen; k++)
+				seen = !memcmp(&req->dns[k], &o->addr, sizeof(o->addr));
+			if (seen)
+				continue;
+			/* A link-local server is reached through the PvD's
+			 * sub-interface on the link it was learnt on. */
+			if (IN6_IS_ADDR_LINKLOCAL(&o->addr)) {
+				if (stable_subif_name(p->id, o->ifindex, subif) < 0)
+					continue;
+				scope = kernel_link_ifindex(d->kernel, subif);
+				if (scope <= 0)
+					continue;
+			}
+			req->dns[req->n_dns] = o->addr;
+			req->dns_scope[req->n_dns++] = scope;
+		} else if (o->kind == PVD_OBJ_PREFIX && req->n_pios < FETCH_PIOS_MAX) {
+			for (size_t k = 0; k < req->n_pios && !seen; k++)
+				seen = req->pios[k].plen == o->plen &&
+				       !memcmp(&req->pios[k].addr, &o->addr, sizeof(o->addr));
+			if (!seen)
+				req->pios[req->n_pios++] = (struct pvdinfo_prefix) { .addr = o->addr, .plen = o->plen };
+		}
+	}
+	if (req->n_dns == 0)
+		return -ENOENT;
+	if (req->n_sources == 0)
+		return -EADDRNOTAVAIL;
+	return 0;
+}
+
+static void on_info_done(void *userdata, const char *pvd_id, struct pvdinfo *result)
+{
+	struct daemon *d = userdata;
+	uint64_t now = now_ms(), expires = 0;
+	bool ok = result->state == PVDINFO_VALID;
+	struct pvdinfo *e;
+	char text[PVDINFO_REASON_MAX + 32];
+
+	if (ok) {
+		int64_t left = result->expires_ms - wall_ms();
+
+		expires = now + (left > 0 ? (uint64_t)left : 0);
+	}
+	if (!info_sched_done(d->sched, pvd_id, ok, expires, now, random_u32())) {
+		log_debug("PvD '%s': additional information result dropped: the PvD changed meanwhile", pvd_id);
+		changed(d);
+		return;
+	}
+	pvdinfo_state_text(result, text, sizeof(text));
+	if (ok)
+		log_info("PvD '%s': additional information valid until %" PRId64 " (Unix time)", pvd_id,
+			 result->expires);
+	else if (result->state == PVDINFO_NONE)
+		log_info("PvD '%s': no additional information: %s", pvd_id, result->reason);
+	else
+		log_warning("PvD '%s': additional information %s; not asking again on this attachment", pvd_id,
+			    text);
+	e = pvdinfo_table_get(d->info, pvd_id);
+	if (e)
+		pvdinfo_move(e, result);
+	changed(d);
+}
+
+/* Registry -> scheduler, then start what is due and arm the timer. */
+static void info_sync(struct daemon *d)
+{
+	uint64_t now = now_ms(), next;
+	int64_t wall = wall_ms(), soonest = INT64_MAX;
+	const char *id;
+	int ifindex;
+
+	/* PvDs that are gone. */
+	for (size_t i = pvdinfo_table_count(d->info); i-- > 0;) {
+		const char *name;
+
+		pvdinfo_table_at(d->info, i, &name);
+		if (pvd_registry_find(d->registry, name))
+			continue;
+		info_sched_remove(d->sched, name);
+		fetch_cancel(d->fetch, name);
+		pvdinfo_table_remove(d->info, name);
+	}
+	for (size_t i = 0; i < pvd_registry_count(d->registry); i++) {
+		const struct pvd *p = pvd_registry_get(d->registry, i);
+		bool h, fetchable;
+		struct pvdinfo *e;
+
+		if (p->implicit)
+			continue;
+		fetchable = ndisc_pvd_id_fetchable(p->name);
+		/* §3.1 H: "Additional Information is available" only then. */
+		h = p->http && fetchable && d->fetch;
+		e = pvdinfo_table_get(d->info, p->name);
+		if (!e)
+			continue;
+		if (p->http && !fetchable && e->state == PVDINFO_NONE && !e->reason[0]) {
+			d->info_unfetchable++;
+			log_warning("PvD '%s': H flag set, but this PvD ID is never fetched (localhost, .local, .arpa or "
+				    "an IP literal), ignoring", p->name);
+			pvdinfo_set(e, PVDINFO_NONE, "PvD ID is never fetched");
+		}
+		for (size_t k = 0; k < p->n_objs; k++) {
+			bool first = true;
+
+			for (size_t m = 0; m < k && first; m++)
+				first = p->objs[m].ifindex != p->objs[k].ifindex;
+			if (!first)
+				continue;
+			/* §4.1 "Whenever a new RA for the same PvD is received with
+			 * a different Sequence Number value ... hosts MUST
+			 * deprecate the additional information": at once. */
+			if (info_sched_update(d->sched, p->name, p->objs[k].ifindex, h, p->sequence, p->delay, now,
+					      random_u32())) {
+				fetch_cancel(d->fetch, p->name);
+				pvdinfo_set(e, h ? PVDINFO_PENDING : PVDINFO_NONE, "%s", "");
+			}
+		}
+		/* §4.1 "or whenever the expiry date for the additional
+		 * information is reached": deprecated too. */
+		if (e->state == PVDINFO_VALID) {
+			if (e->expires_ms <= wall)
+				pvdinfo_set(e, PVDINFO_NONE, "expired");
+			else if (e->expires_ms < soonest)
+				soonest = e->expires_ms;
+		}
+	}
+	while ((id = info_sched_due(d->sched, now, &ifindex))) {
+		const struct pvd *p = pvd_registry_find(d->registry, id);
+		struct fetch_request req;
+		char name[NDISC_NAME_MAX + 1];
+		int r = p ? info_request(d, p, ifindex, &req) : -ENOENT;
+
+		snprintf(name, sizeof(name), "%s", id);
+		if (r == 0)
+			r = fetch_start(d->fetch, &req);
+		if (r == 0) {
+			info_set(d, name, PVDINFO_PENDING, "");
+			log_debug("PvD '%s': fetching its additional information", name);
+			continue;
+		}
+		log_warning("PvD '%s': cannot fetch its additional information: %s", name,
+			    r == -ENOENT ? "no DNS server" : r == -EADDRNOTAVAIL ? "no address" : strerror(-r));
+		info_sched_done(d->sched, name, false, 0, now, random_u32());
+		info_set(d, name, PVDINFO_INVALID, r == -ENOENT ? "no DNS server" :
+			 r == -EADDRNOTAVAIL ? "no address of the PvD" : strerror(-r));
+	}
+	next = info_sched_next(d->sched);
+	if (soonest != INT64_MAX) {
+		uint64_t at = now + (uint64_t)(soonest - wall);
+
+		if (at < next)
+			next = at;
+	}
+	ev_timer_stop(d->loop, &d->info_timer);
+	if (next == UINT64_MAX)
+		return;
+	ev_timer_set(&d->info_timer, next > now ? (next - now) / 1000.0 : 0, 0);
+	ev_timer_start(d->loop, &d->info_timer);
+}
+
+static void on_info_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	changed(w->data);
 }
 
 /* ---- reconciliation: coalesced to once per loop iteration ---- */
@@ -144,6 +384,7 @@ static void on_reconcile(struct ev_loop *loop, ev_idle *w, int revents)
 	if (r < 0)
 		log_warning("kernel reconciliation incomplete: %s", strerror(-r));
 	want_free(&want);
+	info_sync(d);
 	dns_sync(d);
 	bus_sync(d->bus, d->registry);
 	schedule_expiry(d);
@@ -281,6 +522,9 @@ static void on_link_changed(void *userdata, int ifindex, const char *name, bool 
 	if (!strncmp(name, VRF_PREFIX, strlen(VRF_PREFIX)))
 		return;
 	if (removed || !up) {
+		/* RFC 8801 §4.4: failures count "for the duration of the local
+		 * network attachment": a new one starts clean. */
+		info_sched_forget_link(d->sched, ifindex);
 		if (pvd_registry_forget_link(d->registry, ifindex)) {
 			log_info("link '%s' %s: forgetting its PvD state", name, removed ? "removed" : "down");
 			changed(d);
@@ -335,6 +579,10 @@ static void write_stats(struct daemon *d)
 	for (int i = 0; i < _PVD_REFUSED_MAX; i++)
 		if (refusals[i])
 			fprintf(f, "refused\t%s\t%" PRIu64 "\n", pvd_refusal_to_string(i), refusals[i]);
+	const uint64_t *info = info_sched_counters(d->sched);
+	for (int i = 0; i < _INFO_SCHED_COUNTER_MAX; i++)
+		fprintf(f, "info\t%s\t%" PRIu64 "\n", info_sched_counter_to_string(i), info[i]);
+	fprintf(f, "info\tunfetchable-pvd-id\t%" PRIu64 "\n", d->info_unfetchable);
 	if (fclose(f) != 0 || rename(tmp, path) < 0)
 		log_error("cannot write %s: %m", path);
 }
@@ -492,6 +740,17 @@ int main(int argc, char **argv)
 	if (r < 0)
 		return 1;
 	d.loop = EV_DEFAULT;
+	if (info_sched_new(&d.sched) < 0 || pvdinfo_table_new(&d.info) < 0) {
+		log_error("out of memory");
+		return 1;
+	}
+	if (d.conf.additional_info) {
+		r = fetch_new(d.loop, d.conf.additional_info_ca_file, on_info_done, &d, &d.fetch);
+		if (r < 0) {
+			log_error("cannot set up fetching additional information: %s", strerror(-r));
+			return 1;
+		}
+	}
 	const struct kernel_config kconf = {
 		.route_proto = ROUTE_PROTO, .addr_proto = ADDR_PROTO, .vrf_prefix = VRF_PREFIX,
 		.subif_kind = d.conf.subif_kind == CONF_SUBIF_MACVLAN ? KERNEL_SUBIF_MACVLAN : KERNEL_SUBIF_IPVLAN,
@@ -512,6 +771,8 @@ int main(int argc, char **argv)
 	ev_timer_init(&d.grace, on_grace_over, 0, 0);
 	ev_timer_init(&d.solicit, on_solicit, 0, 0);
 	ev_idle_init(&d.reconcile, on_reconcile);
+	ev_timer_init(&d.info_timer, on_info_timer, 0, 0);
+	d.info_timer.data = &d;
 	ev_signal_init(&d.sigterm, on_signal, SIGTERM);
 	ev_signal_init(&d.sigint, on_signal, SIGINT);
 	ev_signal_init(&d.sigusr1, on_signal, SIGUSR1);
@@ -533,6 +794,7 @@ int main(int argc, char **argv)
 		log_warning("cannot provide %s on the system bus: %s; running without D-Bus", BUS_NAME, strerror(-r));
 	else
 		log_info("%s on the system bus", BUS_NAME);
+	bus_set_info(d.bus, d.info);
 
 	adopt(&d);
 	solicit_start(&d);
@@ -552,6 +814,9 @@ int main(int argc, char **argv)
 			dns_remove(d.conf.run_dir, d.dns_vrfs[i]);
 	}
 	bus_close(d.bus);
+	fetch_free(d.fetch);
+	info_sched_free(d.sched);
+	pvdinfo_table_free(d.info);
 	close(d.icmp_fd);
 	kernel_close(d.kernel);
 	pvd_registry_free(d.registry);

@@ -32,8 +32,11 @@
  *     INFO_SCHED_NO_MEMORY.  Added: info_sched_uniform(), info_sched_size()
  *     and the INFO_SCHED_* limits below.
  *   - Memory: entries grow with realloc and are freed by info_sched_remove();
- *     the registry's caps bound them.  A link's record is freed by
- *     info_sched_forget_link() when no PvD is on it any more.
+ *     the registry's caps bound them.  A link's record (failures, its last 5
+ *     request times) goes once it has no PvD, no failure and no request in
+ *     the last 10 s; call info_sched_forget_link() when a link goes down or
+ *     away so that its failures go too.  The rate limits survive
+ *     info_sched_remove() and info_sched_forget_link().
  *
  * Calling pattern: after every call that may change the plan (update, done,
  * remove, forget_link, due), loop on info_sched_due(now) until NULL, then arm
@@ -44,8 +47,8 @@
 #include <stdint.h>
 
 #define INFO_SCHED_PVD_SPACING_MS	10000	/* RFC 8801 §4.1: "RECOMMENDED to be 10 seconds" */
-#define INFO_SCHED_LINK_BURST		5	/* "no more than five ... requests in total ... */
-#define INFO_SCHED_LINK_WINDOW_MS	10000	/*  ... on a given network within 10 seconds" */
+#define INFO_SCHED_LINK_BURST		5	/* "no more than five ... requests */
+#define INFO_SCHED_LINK_WINDOW_MS	10000	/* in total on a given network within 10 seconds" */
 #define INFO_SCHED_LINK_MAX_FAILURES	10	/* "If a host detects 10 or more such failures" */
 
 enum info_sched_counter {

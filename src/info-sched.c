@@ -212,12 +212,32 @@ static struct link *link_find(const struct info_sched *s, int ifindex)
 	return NULL;
 }
 
-static struct link *link_get(struct info_sched *s, int ifindex)
+static bool link_in_use(const struct info_sched *s, const struct link *l, uint64_t now)
+{
+	if (l->n_failures || l->stopped)
+		return true;	/* the attachment's memory, until forget_link */
+	if (l->n_req && l->req[(l->head + l->n_req - 1) % INFO_SCHED_LINK_BURST] + INFO_SCHED_LINK_WINDOW_MS > now)
+		return true;	/* a request of the last 10 s */
+	for (size_t i = 0; i < s->n_entries; i++)
+		if (s->entries[i].ifindex == l->ifindex)
+			return true;
+	return false;
+}
+
+/* The link's record, created if needed; records nothing needs any more are
+ * dropped first, so they are bounded by the links with PvDs, failures or
+ * recent requests. */
+static struct link *link_get(struct info_sched *s, int ifindex, uint64_t now)
 {
 	struct link *l = link_find(s, ifindex);
 
 	if (l)
 		return l;
+	for (size_t i = 0; i < s->n_links;)
+		if (link_in_use(s, &s->links[i], now))
+			i++;
+		else
+			s->links[i] = s->links[--s->n_links];
 	if (s->n_links == s->n_links_alloc) {
 		size_t n = s->n_links_alloc ? 2 * s->n_links_alloc : 4;
 		struct link *p = reallocarray(s->links, n, sizeof(*p));
@@ -343,7 +363,7 @@ bool info_sched_update(struct info_sched *s, const char *pvd_id, int ifindex, bo
 		 * 8801 §4.1): without H there is nothing to remember. */
 		if (!h_flag)
 			return false;
-		if (!link_get(s, ifindex) || !(e = entry_add(s, pvd_id, ifindex))) {
+		if (!link_get(s, ifindex, now_ms) || !(e = entry_add(s, pvd_id, ifindex))) {
 			s->counters[INFO_SCHED_NO_MEMORY]++;
 			return false;
 		}
@@ -401,7 +421,6 @@ void info_sched_remove(struct info_sched *s, const char *pvd_id)
 void info_sched_forget_link(struct info_sched *s, int ifindex)
 {
 	struct link *l = link_find(s, ifindex);
-	bool used = false;
 
 	assert(s);
 	for (size_t i = 0; i < s->n_entries; i++) {
@@ -409,7 +428,6 @@ void info_sched_forget_link(struct info_sched *s, int ifindex)
 
 		if (e->ifindex != ifindex)
 			continue;
-		used = true;
 		e->scheduled = false;
 		e->new_attachment = true;
 		if (e->in_flight)
@@ -418,11 +436,9 @@ void info_sched_forget_link(struct info_sched *s, int ifindex)
 	if (!l)
 		return;
 	/* A new attachment: its failures are forgotten.  The request times
-	 * stay while PvDs remain on the link: they protect the servers. */
+	 * stay: the limits protect the servers, whatever our link did. */
 	link_clear_failures(l);
 	l->generation++;
-	if (!used)
-		*l = s->links[--s->n_links];
 }
 
 /* When e may be requested; UINT64_MAX: not before another call changes the

@@ -246,6 +246,15 @@ static void test_pvd_spacing(void)
 	CHECK(due_is(s, T0 + 20000, "p.example", 2));
 	CHECK(counter(s, INFO_SCHED_DEFERRED_PVD_RATE) == 2);
 	CHECK(counter(s, INFO_SCHED_DEFERRED_LINK_RATE) == 0);
+
+	/* The PvD goes and comes back at once, or its link bounces: still 10 s. */
+	info_sched_remove(s, "p.example");
+	CHECK(!info_sched_update(s, "p.example", 2, true, 2, 0, T0 + 20100, 0));
+	ok(info_sched_next(s) == T0 + 30000, "spacing kept across remove and re-add");
+	info_sched_forget_link(s, 2);
+	CHECK(!info_sched_update(s, "p.example", 2, true, 2, 0, T0 + 20200, 0));
+	ok(info_sched_next(s) == T0 + 30000, "spacing kept across a link bounce");
+	CHECK(due_is(s, T0 + 30000, "p.example", 2));
 	info_sched_free(s);
 }
 
@@ -452,7 +461,7 @@ static void test_remove(void)
 	CHECK(info_sched_size(s) == 0);
 	CHECK(info_sched_next(s) == UINT64_MAX);
 	CHECK(info_sched_due(s, UINT64_MAX - 1, NULL) == NULL);
-	/* Links without PvDs are freed by forget_link (ASan checks the rest). */
+	/* Links forgotten, even unknown ones (ASan checks that all is freed). */
 	info_sched_forget_link(s, 2);
 	info_sched_forget_link(s, 3);
 	info_sched_forget_link(s, 5);

@@ -24,12 +24,21 @@
  *     budget are per link ("on the same network").  IDs compare
  *     case-insensitively.
  *   - info_sched_done() returns bool: false when the result must not be used
- *     (the Sequence changed, H was cleared, the link was forgotten or the PvD
- *     removed while the request was in flight, or no request was in flight).
+ *     (the link was forgotten while the request was in flight, or no request
+ *     is in flight: the PvD was removed, or its object deprecated).
+ *   - When info_sched_update() returns true (Sequence changed, H cleared), a
+ *     request in flight for that (PvD, link) is abandoned at once: cancel it
+ *     (fetch_cancel); a later info_sched_done() for it returns false.  Without
+ *     that, the refetch could not start before the old request ended.
+ *   - info_sched_postpone(): a request that info_sched_due() handed out but
+ *     that could not be sent (no address past DAD yet, no DNS server): not a
+ *     failure (RFC 8801 §4.1: "it may therefore be necessary to wait for an
+ *     address to be available"); planned again at at_ms, the 10 s spacing and
+ *     the link's budget still counting it.
  *   - At most one request in flight per PvD ID (whatever the link):
  *     info_sched_due() never returns a PvD ID again before info_sched_done().
  *   - Counters added: INFO_SCHED_LINKS_STOPPED, INFO_SCHED_STALE_RESULTS,
- *     INFO_SCHED_NO_MEMORY.  Added: info_sched_uniform(), info_sched_size()
+ *     INFO_SCHED_POSTPONED, INFO_SCHED_NO_MEMORY.  Added: info_sched_uniform(), info_sched_size()
  *     and the INFO_SCHED_* limits below.
  *   - Memory: entries grow with realloc and are freed by info_sched_remove();
  *     the registry's caps bound them.  A link's record (failures, its last 5
@@ -60,7 +69,8 @@ enum info_sched_counter {
 	INFO_SCHED_FAILURES,
 	INFO_SCHED_LINKS_STOPPED,	/* links that reached 10 failures */
 	INFO_SCHED_SEQUENCE_CHANGES,
-	INFO_SCHED_STALE_RESULTS,	/* results dropped: changed while in flight */
+	INFO_SCHED_STALE_RESULTS,	/* requests abandoned or results dropped: changed in flight */
+	INFO_SCHED_POSTPONED,		/* handed out, not sent: info_sched_postpone() */
 	INFO_SCHED_NO_MEMORY,		/* a PvD or link not tracked: allocation failed */
 	_INFO_SCHED_COUNTER_MAX,
 };
@@ -95,6 +105,9 @@ uint64_t info_sched_next(const struct info_sched *s);
  * object may be used (see above). */
 bool info_sched_done(struct info_sched *s, const char *pvd_id, bool ok, uint64_t expires_ms, uint64_t now_ms,
 		     uint32_t random);
+/* The request info_sched_due() returned for pvd_id was not sent after all
+ * (nothing to send it from yet): not a failure; asked again from at_ms. */
+void info_sched_postpone(struct info_sched *s, const char *pvd_id, uint64_t at_ms);
 
 const uint64_t *info_sched_counters(const struct info_sched *s);	/* [_INFO_SCHED_COUNTER_MAX] */
 const char *info_sched_counter_to_string(enum info_sched_counter c);

@@ -76,6 +76,7 @@ static const char *const counter_names[_INFO_SCHED_COUNTER_MAX] = {
 	[INFO_SCHED_LINKS_STOPPED] = "links-stopped",
 	[INFO_SCHED_SEQUENCE_CHANGES] = "sequence-changes",
 	[INFO_SCHED_STALE_RESULTS] = "stale-results",
+	[INFO_SCHED_POSTPONED] = "postponed",
 	[INFO_SCHED_NO_MEMORY] = "no-memory",
 };
 
@@ -348,6 +349,17 @@ static void schedule_after_sequence(struct info_sched *s, struct entry *e, uint6
 	schedule(s, e, now + info_sched_uniform(random, UINT64_C(1) << (10 + e->delay)));
 }
 
+/* The object is deprecated while a request for it is in flight: the caller
+ * cancels the request (info_sched_update() returned true), so it is no longer
+ * in flight and a later info_sched_done() for it finds nothing. */
+static void abandon(struct info_sched *s, struct entry *e)
+{
+	if (!e->in_flight)
+		return;
+	e->in_flight = e->stale = false;
+	s->counters[INFO_SCHED_STALE_RESULTS]++;
+}
+
 bool info_sched_update(struct info_sched *s, const char *pvd_id, int ifindex, bool h_flag,
 		       uint16_t sequence, uint8_t delay, uint64_t now_ms, uint32_t random)
 {
@@ -382,10 +394,9 @@ bool info_sched_update(struct info_sched *s, const char *pvd_id, int ifindex, bo
 	}
 
 	if (!h_flag) {
-		/* H cleared: no more requests; a result in flight is not used. */
+		/* H cleared: no more requests; one in flight is abandoned. */
 		e->scheduled = false;
-		if (e->in_flight)
-			e->stale = true;
+		abandon(s, e);
 		return was_h;
 	}
 	if (changed) {
@@ -394,8 +405,7 @@ bool info_sched_update(struct info_sched *s, const char *pvd_id, int ifindex, bo
 		 * additional information and stop using it" (RFC 8801 §4.1);
 		 * the refetch: "it MUST add a delay before sending the query". */
 		s->counters[INFO_SCHED_SEQUENCE_CHANGES]++;
-		if (e->in_flight)
-			e->stale = true;
+		abandon(s, e);
 		schedule_after_sequence(s, e, now_ms, random);
 		return true;
 	}
@@ -528,6 +538,24 @@ static void unschedule_on_link(struct info_sched *s, const struct link *l, const
 			s->counters[why]++;
 		}
 	}
+}
+
+void info_sched_postpone(struct info_sched *s, const char *pvd_id, uint64_t at_ms)
+{
+	struct entry *e;
+
+	assert(s && pvd_id);
+	e = entry_in_flight(s, pvd_id);
+	if (!e)
+		return;
+	e->in_flight = false;
+	s->counters[INFO_SCHED_POSTPONED]++;
+	if (e->stale) {
+		/* Its attachment is gone: the next RA plans anew. */
+		e->stale = false;
+		return;
+	}
+	schedule(s, e, at_ms);
 }
 
 /* "If the request for PvD Additional Information fails due to a TLS

@@ -317,19 +317,55 @@ static void test_in_flight(void)
 	CHECK(info_sched_done(s, "p.example", true, T0 + 3600000, T0 + 200, 0));
 	ok(!info_sched_done(s, "p.example", true, T0 + 3600000, T0 + 200, 0), "done without a request: not used");
 
-	/* Sequence change while in flight: the result is dropped, the refetch
-	 * planned stays. */
+	/* Sequence change while in flight: the request is abandoned (the
+	 * caller cancels it), the refetch goes as planned, and a late result
+	 * of the old request is not used. */
 	CHECK(info_sched_update(s, "p.example", 2, true, 2, 0, T0 + 60000, 0));
 	CHECK(due_is(s, T0 + 60000, "p.example", 2));
 	CHECK(info_sched_update(s, "p.example", 2, true, 3, 0, T0 + 60100, 0));
-	ok(!info_sched_done(s, "p.example", true, T0 + 3600000, T0 + 60200, 0), "result of an older Sequence: not used");
 	CHECK(counter(s, INFO_SCHED_STALE_RESULTS) == 1);
+	ok(info_sched_next(s) == T0 + 70000, "the refetch does not wait for the abandoned request");
+	ok(!info_sched_done(s, "p.example", true, T0 + 3600000, T0 + 60200, 0), "result of an older Sequence: not used");
+	CHECK(counter(s, INFO_SCHED_FAILURES) == 0);
 	CHECK(info_sched_next(s) == T0 + 70000);
 	CHECK(due_is(s, T0 + 70000, "p.example", 2));
 	/* H cleared while in flight. */
 	CHECK(info_sched_update(s, "p.example", 2, false, 3, 0, T0 + 70100, 0));
 	CHECK(!info_sched_done(s, "p.example", true, T0 + 3600000, T0 + 70200, 0));
 	CHECK(counter(s, INFO_SCHED_STALE_RESULTS) == 2);
+	/* H back, then the link bounces while a request is in flight: the
+	 * result of the old attachment is not used, its failure not counted,
+	 * and the new attachment's fetch waits for it to end. */
+	CHECK(!info_sched_update(s, "p.example", 2, true, 3, 0, T0 + 80000, 0));
+	CHECK(due_is(s, T0 + 80000, "p.example", 2));
+	info_sched_forget_link(s, 2);
+	CHECK(!info_sched_update(s, "p.example", 2, true, 3, 0, T0 + 80100, 0));
+	CHECK(info_sched_next(s) == UINT64_MAX);
+	ok(!info_sched_done(s, "p.example", true, T0 + 3600000, T0 + 80200, 0), "result of a forgotten attachment: not used");
+	CHECK(counter(s, INFO_SCHED_STALE_RESULTS) == 3);
+	CHECK(info_sched_next(s) == T0 + 90000);
+	info_sched_free(s);
+}
+
+/* "it may therefore be necessary to wait for an address to be available for
+ * use ... before initiating the HTTP over TLS query" */
+static void test_postpone(void)
+{
+	struct info_sched *s = sched_new();
+
+	CHECK(!info_sched_update(s, "p.example", 2, true, 1, 0, T0, 0));
+	CHECK(due_is(s, T0, "p.example", 2));
+	info_sched_postpone(s, "p.example", T0 + 1000);
+	CHECK(counter(s, INFO_SCHED_POSTPONED) == 1);
+	CHECK(counter(s, INFO_SCHED_FAILURES) == 0);
+	ok(info_sched_next(s) == T0 + 10000, "postponed: asked again, the 10 s spacing still counting");
+	info_sched_postpone(s, "p.example", T0 + 1000);	/* nothing in flight: no-op */
+	CHECK(counter(s, INFO_SCHED_POSTPONED) == 1);
+	CHECK(due_is(s, T0 + 10000, "p.example", 2));
+	info_sched_postpone(s, "p.example", T0 + 25000);
+	CHECK(info_sched_next(s) == T0 + 25000);
+	CHECK(due_is(s, T0 + 25000, "p.example", 2));
+	CHECK(info_sched_done(s, "p.example", true, T0 + 3600000, T0 + 25100, 0));
 	info_sched_free(s);
 }
 
@@ -597,6 +633,7 @@ int main(void)
 	test_pvd_spacing();
 	test_link_budget();
 	test_in_flight();
+	test_postpone();
 	test_failure();
 	test_link_stop();
 	test_remove();

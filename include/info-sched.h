@@ -47,6 +47,10 @@
  *     away so that its failures go too.  The rate limits survive
  *     info_sched_remove() and info_sched_forget_link().
  *
+ * A PvD no longer seen on one link (its other links stay): call
+ * info_sched_update() with h_flag false for that link; info_sched_remove()
+ * when the PvD is gone everywhere.
+ *
  * Calling pattern: after every call that may change the plan (update, done,
  * remove, forget_link, due), loop on info_sched_due(now) until NULL, then arm
  * one timer at info_sched_next() (it may be <= now: fire at once).

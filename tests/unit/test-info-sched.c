@@ -562,6 +562,8 @@ static void test_next_exact(void)
 				info_sched_forget_link(s, 2 + link);
 				for (int i = 0; i < SIM_PVDS; i++)
 					failed[i][link] = false;
+			} else if ((r >> 20) % 8 == 1) {
+				info_sched_postpone(s, id, now + (r >> 24) % 20000);
 			}
 			break;
 		case 5:
@@ -612,7 +614,9 @@ static void test_next_exact(void)
 			break;
 		}
 	}
-	ok(n_log > 200, "simulation made %d requests", n_log);
+	ok(n_log > 200 && counter(s, INFO_SCHED_POSTPONED) > 0 && counter(s, INFO_SCHED_STALE_RESULTS) > 0 &&
+	   counter(s, INFO_SCHED_SKIPPED_FAILED) > 0 && counter(s, INFO_SCHED_DEFERRED_LINK_RATE) > 0,
+	   "simulation made %d requests, with postponed, abandoned, skipped and deferred ones", n_log);
 	ok(exact, "info_sched_next is exact throughout");
 	ok(spacing, "never twice within 10 s for a PvD on a link");
 	ok(budget, "never more than 5 requests in 10 s on a link");

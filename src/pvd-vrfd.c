@@ -225,7 +225,10 @@ static void on_info_done(void *userdata, const char *pvd_id, struct pvdinfo *res
 
 		expires = now + (left > 0 ? (uint64_t)left : 0);
 	}
-	if (!info_sched_done(d->sched, pvd_id, ok, expires, now, random_u32())) {
+	/* The scheduler refuses a valid object fetched before the PvD changed;
+	 * a failure is shown in any case (a fetch made stale by a Sequence
+	 * change or the PvD's removal was cancelled, so never reports). */
+	if (!info_sched_done(d->sched, pvd_id, ok, expires, now, random_u32()) && ok) {
 		log_debug("PvD '%s': additional information result dropped: the PvD changed meanwhile", pvd_id);
 		changed(d);
 		return;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -104,6 +105,12 @@ static json_object *read_variant(sd_bus_message *m, const char *sig)
 		r = sd_bus_message_read_basic(m, 'u', &u);
 		if (r >= 0)
 			j = json_object_new_int64(u);
+	} else if (!strcmp(sig, "t")) {
+		uint64_t t;
+
+		r = sd_bus_message_read_basic(m, 't', &t);
+		if (r >= 0)
+			j = json_object_new_int64(t > INT64_MAX ? INT64_MAX : (int64_t)t);
 	} else if (!strcmp(sig, "q")) {
 		uint16_t q;
 

@@ -241,12 +241,48 @@ EOF
 }
 
 # lab_dns: each router answers DNS on its PvD's RDNSS address (see lab_ra_a,
-# lab_ra_b) for its own server's name only: server-a.example, server-b.example.
+# lab_ra_b) for its own server's name and its PvD ID only (the PvD ID names
+# the server of its Additional Information, RFC 8801 §4.1):
+# server-a.example and a.example, server-b.example and b.example.
 lab_dns() {
 	ip -n "$rA" addr add 2001:db8:a::53/64 dev veth0 nodad
 	ip -n "$rB" addr add 2001:db8:b::53/64 dev veth0 nodad
-	ip netns exec "$rA" $PY "$LAB_DIR/dns-responder.py" 2001:db8:a::53 server-a.example=2001:db8:a1::80 &
+	ip netns exec "$rA" $PY "$LAB_DIR/dns-responder.py" 2001:db8:a::53 server-a.example=2001:db8:a1::80 \
+		a.example=2001:db8:a1::80 &
 	disown $!	# ns_cleanup kills it; no job report from bash
-	ip netns exec "$rB" $PY "$LAB_DIR/dns-responder.py" 2001:db8:b::53 server-b.example=2001:db8:b1::80 &
+	ip netns exec "$rB" $PY "$LAB_DIR/dns-responder.py" 2001:db8:b::53 server-b.example=2001:db8:b1::80 \
+		b.example=2001:db8:b1::80 &
 	disown $!
+}
+
+# Test certificates, made with openssl at test time in $LAB_PKI (under
+# LAB_TMP); EC P-256 keys, quick even under TCG.
+lab_pki_ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+lab_pki_ca() {	# lab_pki_ca NAME: $LAB_PKI/NAME.pem and .key, a self-signed CA
+	LAB_TMP=${LAB_TMP:-$(mktemp -d /tmp/pvdlab.XXXXXX)}
+	LAB_PKI=$LAB_TMP/pki
+	mkdir -p "$LAB_PKI"
+	openssl req -x509 "${lab_pki_ec[@]}" -keyout "$LAB_PKI/$1.key" -out "$LAB_PKI/$1.pem" -days 2 \
+		-subj "/CN=pvd-test-$1" 2>/dev/null
+}
+lab_pki_leaf() {	# lab_pki_leaf NAME CA DNS-NAME...: $LAB_PKI/NAME.pem and .key signed by CA
+	local name=$1 ca=$2 san
+	shift 2
+	san=$(printf 'DNS:%s,' "$@")
+	openssl req "${lab_pki_ec[@]}" -keyout "$LAB_PKI/$name.key" -out "$LAB_PKI/$name.csr" -subj "/CN=$1" \
+		2>/dev/null &&
+		openssl x509 -req -in "$LAB_PKI/$name.csr" -CA "$LAB_PKI/$ca.pem" -CAkey "$LAB_PKI/$ca.key" \
+			-CAcreateserial -days 1 -out "$LAB_PKI/$name.pem" \
+			-extfile <(printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "${san%,}") 2>/dev/null
+}
+
+# lab_https NS LOG SPEC...: pvd-https.py (PvD Additional Information servers,
+# see its header) in NS, logging to LOG; waits until it listens.
+lab_https() {
+	local ns=$1 log=$2 before
+	shift 2
+	before=$(grep -c ' ready ' "$log" 2>/dev/null)
+	ip netns exec "$ns" $PY "$LAB_DIR/pvd-https.py" "$log" "$@" 2>>"$log.err" &
+	disown $!	# ns_cleanup kills it; no job report from bash
+	busywait 30000 eval '[ "$(grep -c " ready " "$log" 2>/dev/null)" -gt "${before:-0}" ]'
 }

@@ -793,7 +793,7 @@ static void job_step(struct job *j)
 			return;
 		}
 		j->state = JOB_RESOLVE;
-		/* fall through */
+		__attribute__((fallthrough));
 	case JOB_RESOLVE:
 		r = resolve_start(j);
 		if (r < 0)

@@ -205,9 +205,11 @@ static void ares_rearm(struct job *j)
 {
 	struct timeval tv, *tvp;
 
-	ev_timer_stop(j->fetch->loop, &j->timer);
-	if (!j->channel)
+	/* Only while resolving: the answer's callback has armed the timer
+	 * for the next step, which this must not undo. */
+	if (j->dead || j->state != JOB_RESOLVE || !j->channel)
 		return;
+	ev_timer_stop(j->fetch->loop, &j->timer);
 	tvp = ares_timeout(j->channel, NULL, &tv);
 	if (!tvp)
 		return;
@@ -363,6 +365,8 @@ static void on_aaaa(void *arg, int status, int timeouts, unsigned char *abuf, in
 		job_fail(j, PVDINFO_INVALID, "DNS: no usable AAAA record");
 		return;
 	}
+	log_debug("PvD '%s': %s has %zu usable AAAA records, the first %s", j->req.pvd_id, j->host, j->n_addrs,
+		  inet_ntop(AF_INET6, &j->addrs[0], (char[INET6_ADDRSTRLEN]){ 0 }, INET6_ADDRSTRLEN));
 	j->state = JOB_HTTP;
 	/* Not from inside c-ares: the timer runs the next step. */
 	ev_timer_stop(j->fetch->loop, &j->timer);
@@ -793,6 +797,8 @@ static void job_step(struct job *j)
 			return;
 		}
 		j->state = JOB_RESOLVE;
+		log_debug("PvD '%s': fetching through %s from %s", j->req.pvd_id, j->req.vrf,
+			  inet_ntop(AF_INET6, &j->source, (char[INET6_ADDRSTRLEN]){ 0 }, INET6_ADDRSTRLEN));
 		__attribute__((fallthrough));
 	case JOB_RESOLVE:
 		r = resolve_start(j);
@@ -840,7 +846,7 @@ static void on_job_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 	if (j->state == JOB_SOURCE)
 		job_fail(j, PVDINFO_INVALID, "no address of the PvD passed DAD in time");
 	else
-		job_fail(j, PVDINFO_INVALID, "timed out");
+		job_fail(j, PVDINFO_INVALID, "timed out (%s)", j->state == JOB_RESOLVE ? "DNS" : "HTTPS");
 }
 
 static void job_free(struct job *j)

@@ -281,8 +281,8 @@ lab_pki_leaf() {	# lab_pki_leaf NAME CA DNS-NAME...: $LAB_PKI/NAME.pem and .key 
 lab_https() {
 	local ns=$1 log=$2 before
 	shift 2
-	before=$(grep -c ' ready ' "$log" 2>/dev/null)
+	before=$(cat "$log" 2>/dev/null | grep -c ' ready ')
 	ip netns exec "$ns" $PY "$LAB_DIR/pvd-https.py" "$log" "$@" 2>>"$log.err" &
 	disown $!	# ns_cleanup kills it; no job report from bash
-	busywait 30000 eval '[ "$(grep -c " ready " "$log" 2>/dev/null)" -gt "${before:-0}" ]'
+	busywait 30000 eval '[ "$(cat "$log" 2>/dev/null | grep -c " ready ")" -gt "$before" ]'
 }

@@ -146,7 +146,7 @@ state_is() { [[ "$(state_of "$1")" =~ $2 ]]; }
 gets() { grep -c "^$1 [0-9]* GET " "$SLOG"; }
 conns() { grep -c "^$1 [0-9]* conn " "$SLOG"; }
 
-wait_ms=60000	# shortened after a failure: the rest then fails fast
+wait_ms=30000	# shortened after a failure: the rest then fails fast
 expect_state() {	# expect_state CASE REGEX TEXT
 	busywait $wait_ms state_is "$1.example" "$2"
 	log_test $? 0 "$1.example: $3 ($(state_of "$1.example"))"

@@ -428,11 +428,12 @@ static void curl_check_done(struct fetch *f);
 static void on_curl_io(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct curl_watch *cw = w->data;
+	struct fetch *f = cw->fetch;	/* cw may be freed inside socket_action (CURL_POLL_REMOVE) */
 	int running, action = (revents & EV_READ ? CURL_CSELECT_IN : 0) | (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
 
 	(void)loop;
-	curl_multi_socket_action(cw->fetch->multi, w->fd, action, &running);
-	curl_check_done(cw->fetch);
+	curl_multi_socket_action(f->multi, w->fd, action, &running);
+	curl_check_done(f);
 }
 
 static void on_curl_timer(struct ev_loop *loop, ev_timer *w, int revents)

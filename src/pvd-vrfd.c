@@ -148,6 +148,8 @@ static void dns_sync(struct daemon *d)
 
 static void changed(struct daemon *d);
 
+#define INFO_POSTPONE_MS 1000	/* no address or DNS server yet: ask again after this */
+
 static void info_set(struct daemon *d, const char *name, enum pvdinfo_state state, const char *reason)
 {
 	struct pvdinfo *e = pvdinfo_table_get(d->info, name);
@@ -325,11 +327,17 @@ static void info_sync(struct daemon *d)
 			log_debug("PvD '%s': fetching its additional information", name);
 			continue;
 		}
-		log_warning("PvD '%s': cannot fetch its additional information: %s", name,
-			    r == -ENOENT ? "no DNS server" : r == -EADDRNOTAVAIL ? "no address" : strerror(-r));
+		if (r == -ENOENT || r == -EADDRNOTAVAIL) {
+			/* §4.1: "it may therefore be necessary to wait for an
+			 * address to be available": not a failure, ask again. */
+			log_debug("PvD '%s': additional information postponed: %s", name,
+				  r == -ENOENT ? "no DNS server yet" : "no address yet");
+			info_sched_postpone(d->sched, name, now + INFO_POSTPONE_MS);
+			continue;
+		}
+		log_warning("PvD '%s': cannot fetch its additional information: %s", name, strerror(-r));
 		info_sched_done(d->sched, name, false, 0, now, random_u32());
-		info_set(d, name, PVDINFO_INVALID, r == -ENOENT ? "no DNS server" :
-			 r == -EADDRNOTAVAIL ? "no address of the PvD" : strerror(-r));
+		info_set(d, name, PVDINFO_INVALID, strerror(-r));
 	}
 	next = info_sched_next(d->sched);
 	if (soonest != INT64_MAX) {

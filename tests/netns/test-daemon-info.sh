@@ -151,6 +151,10 @@ expect_state() {	# expect_state CASE REGEX TEXT
 	busywait $wait_ms state_is "$1.example" "$2"
 	log_test $? 0 "$1.example: $3 ($(state_of "$1.example"))"
 	[ "$nfail" -eq 0 ] || wait_ms=2000
+	if lab_daemon_gone; then
+		log_test 1 0 "pvd-vrfd is still running"
+		lab_finish
+	fi
 }
 expect_state good '^valid$' "valid"
 expect_state redirect '^valid$' "302 followed to a valid object"

@@ -195,8 +195,8 @@ log_test $? 0 "the request came from good.example's own address ($client) throug
 client=$(awk '$1 == "dup.example" && $3 == "GET" { print $4; exit }' "$SLOG")
 [[ "$client" == 2001:db8:c:4:* ]] && pvd show dup.example | grep -qF "$client"
 log_test $? 0 "the request came from dup.example's own address ($client) through rC"
-[ "$(grep -c '^redirect.example [0-9]* GET /real' "$SLOG")" = 1 ] &&
-	[ "$(grep -c '^redirect.example [0-9]* GET /.well-known/pvd' "$SLOG")" = 1 ]
+[ "$(grep -c '^redirect.example [0-9]* GET [^ ]* /real$' "$SLOG")" = 1 ] &&
+	[ "$(grep -c '^redirect.example [0-9]* GET [^ ]* /.well-known/pvd$' "$SLOG")" = 1 ]
 log_test $? 0 "redirect.example: /.well-known/pvd, then /real"
 [ "$(conns wrongname.example)" = 1 ] && [ "$(gets wrongname.example)" = 0 ] &&
 	[ "$(conns unknownca.example)" = 1 ] && [ "$(gets unknownca.example)" = 0 ]

@@ -59,7 +59,7 @@
 
 #define FETCH_SOURCE_POLL_MS	200
 #define FETCH_ADDRS_MAX		8	/* AAAA records pinned */
-#define ARES_SOCKETS_MAX	8	/* c-ares sockets of one job at a time */
+#define ARES_SOCKETS_MAX	(2 * FETCH_DNS_MAX)	/* c-ares sockets of one job: UDP and TCP per server */
 #define MEDIA_TYPE		"application/pvd+json"
 #define WELL_KNOWN		"/.well-known/pvd"
 

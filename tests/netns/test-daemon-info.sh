@@ -132,10 +132,10 @@ ra_case() {	# ra_case ROUTER-LETTER N CASE [ARGS...]
 		--rdnss "2001:db8:$x::53,lifetime=1800" "$@"
 }
 all_ras() {	# all at once, so that eth0's nine fetches are due together
-	local i
-	for i in "${!A_CASES[@]}"; do ra_case a $((i + 1)) "${A_CASES[$i]}" & done
-	for i in "${!C_CASES[@]}"; do ra_case c $((i + 1)) "${C_CASES[$i]}" & done
-	wait
+	local i pids=()
+	for i in "${!A_CASES[@]}"; do ra_case a $((i + 1)) "${A_CASES[$i]}" & pids+=($!); done
+	for i in "${!C_CASES[@]}"; do ra_case c $((i + 1)) "${C_CASES[$i]}" & pids+=($!); done
+	wait "${pids[@]}"	# not the monitor's
 }
 all_ras
 # RFC 1123 §2.1: an IP literal is no PvD ID, H flag or not.

@@ -131,11 +131,10 @@ ra_case() {	# ra_case ROUTER-LETTER N CASE [ARGS...]
 		--prefix "2001:db8:$x:$(printf %x "$n")::/64,valid=3600,preferred=1800,flags=LA" \
 		--rdnss "2001:db8:$x::53,lifetime=1800" "$@"
 }
-all_ras() {	# all at once, so that eth0's nine fetches are due together
-	local i pids=()
-	for i in "${!A_CASES[@]}"; do ra_case a $((i + 1)) "${A_CASES[$i]}" & pids+=($!); done
-	for i in "${!C_CASES[@]}"; do ra_case c $((i + 1)) "${C_CASES[$i]}" & pids+=($!); done
-	wait "${pids[@]}"	# not the monitor's
+all_ras() {
+	local i
+	for i in "${!A_CASES[@]}"; do ra_case a $((i + 1)) "${A_CASES[$i]}"; done
+	for i in "${!C_CASES[@]}"; do ra_case c $((i + 1)) "${C_CASES[$i]}"; done
 }
 all_ras
 # RFC 1123 §2.1: an IP literal is no PvD ID, H flag or not.

@@ -17,6 +17,7 @@ busywait 10000 eval 'test -n "$(vrf_of a.example)"'
 va=$(vrf_of a.example)
 busywait 10000 eval 'test -n "$(our_addr "$va")"'
 first=$(our_addr "$va")
+[ -n "$va" ] && [[ $first == 2001:db8:a:* ]] && [ "$(wc -w <<<"$first")" -eq 1 ]
 log_test $? 0 "a.example's address: $first"
 
 # Withdraw the prefix, let router A take that very address, announce again:

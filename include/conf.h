@@ -27,6 +27,7 @@ struct conf_caps {
 struct conf {
 	char links[CONF_MAX_LINKS][CONF_LINK_PATTERN_MAX];  /* names or fnmatch(3) globs */
 	size_t n_links;
+	bool require_accept_ra;   /* manage a link only where the kernel would accept RAs */
 	uint32_t table_min, table_max;
 	bool implicit_pvds;
 	bool keep_on_exit;

@@ -494,6 +494,19 @@ static int manager_get_counters(sd_bus *bus, const char *path, const char *inter
 	return sd_bus_message_close_container(reply);
 }
 
+static int manager_get_reconciles(sd_bus *bus, const char *path, const char *interface, const char *property,
+				  sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	const struct bus *b = userdata;
+
+	(void)bus;
+	(void)path;
+	(void)interface;
+	(void)property;
+	(void)error;
+	return sd_bus_message_append(reply, "t", *b->counters.reconciles);
+}
+
 static int method_list_pvds(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	const struct bus *b = userdata;
@@ -555,6 +568,7 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("DroppedRAs", "a{st}", manager_get_counters, 0, 0),
 	SD_BUS_PROPERTY("IgnoredOptions", "a{st}", manager_get_counters, 0, 0),
 	SD_BUS_PROPERTY("Refusals", "a{st}", manager_get_counters, 0, 0),
+	SD_BUS_PROPERTY("Reconciles", "t", manager_get_reconciles, 0, 0),
 	SD_BUS_METHOD_WITH_ARGS("ListPvds", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(so)", pvds),
 				method_list_pvds, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("GetPvd", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", pvd),

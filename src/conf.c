@@ -23,6 +23,7 @@ void conf_defaults(struct conf *ret)
 	*ret = (struct conf) {
 		.n_links = 1,
 		.links = { "*" },
+		.require_accept_ra = true,
 		.table_min = 1000,
 		.table_max = 1999,
 		.implicit_pvds = true,
@@ -167,6 +168,7 @@ static const char *parse_dir(const char *value, char *ret, size_t size)
 #define DIR_KEY(fn, field) \
 	static const char *fn(const char *v, struct conf *c) { return parse_dir(v, c->field, sizeof(c->field)); }
 
+BOOL_KEY(parse_require_accept_ra, require_accept_ra)
 BOOL_KEY(parse_implicit, implicit_pvds)
 BOOL_KEY(parse_keep, keep_on_exit)
 UINT_KEY(parse_grace, adopt_grace, 0, 3600)
@@ -185,6 +187,7 @@ static const struct {
 	conf_value_parser parse;
 } conf_keys[] = {
 	{ "links", parse_links },
+	{ "require_accept_ra", parse_require_accept_ra },
 	{ "table_range", parse_table_range },
 	{ "implicit_pvds", parse_implicit },
 	{ "keep_on_exit", parse_keep },

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,6 +42,16 @@
  * it a lookup that misses the VRF's table falls through to the main table,
  * and a PvD without a default router would leak into the host's. */
 #define METRIC_UNREACHABLE 4278198272u
+/* A failed reconciliation is retried after 1 s, doubling up to 60 s. */
+#define RETRY_FIRST 1.0
+#define RETRY_MAX 60.0
+
+/* Whether a link is managed, decided when first needed and again on the
+ * link's events, so that the decision is logged once, not per RA. */
+struct link_policy {
+	int ifindex;
+	bool managed;
+};
 
 struct daemon {
 	struct conf conf;
@@ -54,6 +65,12 @@ struct daemon {
 	ev_timer solicit;		/* RS retransmissions at start */
 	unsigned solicitations;
 	ev_idle reconcile;
+	ev_timer retry;			/* after a failed reconciliation */
+	double retry_delay;		/* the next retry's, 0 after a success */
+	uint64_t reconciles;		/* completed reconciliations, for tests to wait on */
+	bool run_dir_pruned;		/* stale RUN_DIR/<vrf>/ of an earlier run removed */
+	struct link_policy *policies;
+	size_t n_policies;
 	ev_signal sigterm, sigint, sigusr1;
 	bool remove_stale;		/* false during the adoption grace period */
 	uint64_t dropped[_NDISC_REASON_MAX];	/* whole RAs, by reason */
@@ -72,14 +89,126 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Links we listen on: configured, and never our own or loopback. */
-static bool link_is_managed(const struct daemon *d, int ifindex, char ifname[IFNAMSIZ])
+/* Links we may listen on: configured, and never our own or loopback. */
+static bool link_is_candidate(const struct daemon *d, const char *ifname)
 {
-	if (!if_indextoname(ifindex, ifname))
-		return false;
 	if (!strcmp(ifname, "lo") || !strncmp(ifname, VRF_PREFIX, strlen(VRF_PREFIX)))
 		return false;
 	return conf_link_matches(&d->conf, ifname);
+}
+
+/* The name becomes a path under /proc: what the kernel's dev_valid_name()
+ * allows, and no more. */
+static bool link_name_is_valid(const char *ifname)
+{
+	size_t n = strnlen(ifname, IFNAMSIZ);
+
+	if (n == 0 || n == IFNAMSIZ || !strcmp(ifname, ".") || !strcmp(ifname, ".."))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (ifname[i] == '/' || ifname[i] == ':' || ifname[i] <= ' ' || ifname[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* /proc/sys/net/ipv6/conf/IFNAME/KEY as an integer. */
+static int link_sysctl(const char *ifname, const char *key, int *ret)
+{
+	char path[64 + IFNAMSIZ], buf[24], *end;
+	ssize_t n;
+	long v;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname, key);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (end == buf || (*end && *end != '\n') || errno || v < INT_MIN || v > INT_MAX)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}
+
+static struct link_policy *link_policy_find(struct daemon *d, int ifindex)
+{
+	for (size_t i = 0; i < d->n_policies; i++)
+		if (d->policies[i].ifindex == ifindex)
+			return &d->policies[i];
+	return NULL;
+}
+
+static void link_policy_drop(struct daemon *d, int ifindex)
+{
+	struct link_policy *lp = link_policy_find(d, ifindex);
+
+	if (lp)
+		*lp = d->policies[--d->n_policies];
+}
+
+/*
+ * Decide, now, whether a candidate link is managed, and log it when that is
+ * new or changed.  By default only where the kernel itself would accept RAs,
+ * by its own rule (ipv6_accept_ra(): accept_ra 1 unless forwarding, 2 even
+ * when forwarding): a forwarding link is a router's, and routers only check
+ * other routers' RAs for consistency (RFC 4861 §6.2.7), they do not become
+ * hosts of the PvDs in them (RFC 8801 §3 is host behaviour).
+ */
+static bool link_policy_decide(struct daemon *d, int ifindex, const char *ifname)
+{
+	struct link_policy *lp = link_policy_find(d, ifindex);
+	int accept_ra = 0, forwarding = 0, r = 0;
+	char why[96];
+	bool managed;
+
+	if (!d->conf.require_accept_ra) {
+		managed = true;
+		snprintf(why, sizeof(why), "require_accept_ra = no");
+	} else {
+		r = link_name_is_valid(ifname) ? 0 : -EINVAL;
+		if (r == 0)
+			r = link_sysctl(ifname, "accept_ra", &accept_ra);
+		if (r == 0)
+			r = link_sysctl(ifname, "forwarding", &forwarding);
+		managed = r == 0 && (forwarding ? accept_ra == 2 : accept_ra != 0);
+		if (r < 0)
+			snprintf(why, sizeof(why), "cannot read its accept_ra and forwarding: %s", strerror(-r));
+		else
+			snprintf(why, sizeof(why), "accept_ra %d, forwarding %d: the kernel %s RAs there", accept_ra,
+				 forwarding, managed ? "accepts" : "does not accept");
+	}
+	if (lp && lp->managed == managed)
+		return managed;
+	log_info("link '%s' %s (%s)", ifname, managed ? "managed" : "not managed", why);
+	if (!lp) {
+		struct link_policy *n = realloc(d->policies, (d->n_policies + 1) * sizeof(*n));
+
+		if (!n)
+			return managed;	/* decided again (and logged) next time */
+		d->policies = n;
+		lp = &d->policies[d->n_policies++];
+		lp->ifindex = ifindex;
+	}
+	lp->managed = managed;
+	return managed;
+}
+
+/* Links we listen on: candidates the policy above accepts. */
+static bool link_is_managed(struct daemon *d, int ifindex, char ifname[IFNAMSIZ])
+{
+	const struct link_policy *lp;
+
+	if (!if_indextoname(ifindex, ifname) || !link_is_candidate(d, ifname))
+		return false;
+	lp = link_policy_find(d, ifindex);
+	return lp ? lp->managed : link_policy_decide(d, ifindex, ifname);
 }
 
 /* ---- desired kernel state, from the registry ---- */
@@ -216,7 +345,10 @@ static int want_build(const struct pvd_registry *r, uint64_t now, struct want *w
 
 /* ---- resolv.conf files: one per PvD, removed with it ---- */
 
-static void dns_sync(struct daemon *d)
+/* With `prune`, also once per run: the directories an earlier run left for
+ * PvDs that did not come back; their VRFs are gone by now (the reconciliation
+ * that removes stale objects succeeded). */
+static void dns_sync(struct daemon *d, bool prune)
 {
 	size_t n = pvd_registry_count(d->registry);
 	char (*now)[IFNAMSIZ] = calloc(n + 1, IFNAMSIZ);
@@ -244,6 +376,17 @@ static void dns_sync(struct daemon *d)
 	free(d->dns_vrfs);
 	d->dns_vrfs = now;
 	d->n_dns_vrfs = n;
+	if (!prune || d->run_dir_pruned)
+		return;
+	r = dns_prune(d->conf.run_dir, d->dns_vrfs, d->n_dns_vrfs);
+	if (r < 0) {
+		log_warning("cannot remove stale directories from %s: %s, ignoring", d->conf.run_dir, strerror(-r));
+		return;
+	}
+	if (r > 0)
+		log_info("removed %d stale resolv.conf director%s of an earlier run from %s", r, r == 1 ? "y" : "ies",
+			 d->conf.run_dir);
+	d->run_dir_pruned = true;
 }
 
 /* ---- reconciliation: coalesced to once per loop iteration ---- */
@@ -264,6 +407,29 @@ static void changed(struct daemon *d)
 	ev_idle_start(d->loop, &d->reconcile);
 }
 
+/* A failed reconciliation (kernel.c logged each failure) is tried again
+ * after RETRY_FIRST, doubling to RETRY_MAX, not only at the next RA or
+ * expiry; any success resets the delay.  An RA in between reconciles too,
+ * and does not postpone the pending retry. */
+static void retry_later(struct daemon *d, int error)
+{
+	if (ev_is_active(&d->retry))
+		return;
+	if (d->retry_delay == 0)
+		d->retry_delay = RETRY_FIRST;
+	log_warning("kernel reconciliation incomplete: %s; retrying in %g s", strerror(-error), d->retry_delay);
+	ev_timer_set(&d->retry, d->retry_delay, 0);
+	ev_timer_start(d->loop, &d->retry);
+	d->retry_delay = d->retry_delay * 2 < RETRY_MAX ? d->retry_delay * 2 : RETRY_MAX;
+}
+
+static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	changed(w->data);
+}
+
 static void on_reconcile(struct ev_loop *loop, ev_idle *w, int revents)
 {
 	struct daemon *d = w->data;
@@ -275,15 +441,23 @@ static void on_reconcile(struct ev_loop *loop, ev_idle *w, int revents)
 	r = want_build(d->registry, now_ms(), &want);
 	if (r < 0) {
 		log_error("cannot build the desired kernel state: %s", strerror(-r));
+		retry_later(d, r);
 		return;
 	}
 	r = kernel_reconcile(d->kernel, &want.state, d->remove_stale);
-	if (r < 0)
-		log_warning("kernel reconciliation incomplete: %s", strerror(-r));
 	want_free(&want);
-	dns_sync(d);
+	if (r < 0) {
+		retry_later(d, r);
+	} else {
+		if (ev_is_active(&d->retry))
+			log_info("kernel reconciliation complete again");
+		ev_timer_stop(loop, &d->retry);
+		d->retry_delay = 0;
+	}
+	dns_sync(d, r == 0 && d->remove_stale);
 	bus_sync(d->bus, d->registry);
 	schedule_expiry(d);
+	d->reconciles++;
 }
 
 static void on_expiry(struct ev_loop *loop, ev_timer *w, int revents)
@@ -410,21 +584,37 @@ static void solicit_start(struct daemon *d)
 
 /* ---- kernel events ---- */
 
+/* `name` is NULL for a link that is gone from the kernel's list. */
+static void forget_link(struct daemon *d, int ifindex, const char *name, const char *why)
+{
+	if (!pvd_registry_forget_link(d->registry, ifindex))
+		return;
+	if (name)
+		log_info("link '%s' %s: forgetting its PvD state", name, why);
+	else
+		log_info("link %d %s: forgetting its PvD state", ifindex, why);
+	changed(d);
+}
+
+/* A link appeared, went, was renamed or went up or down: decide again
+ * whether it is managed (its sysctls may have changed meanwhile; the kernel
+ * announces those only as RTM_NEWNETCONF, which we do not follow). */
 static void on_link_changed(void *userdata, int ifindex, const char *name, bool up, bool removed)
 {
 	struct daemon *d = userdata;
-	char ifname[IFNAMSIZ];
 
 	if (!strncmp(name, VRF_PREFIX, strlen(VRF_PREFIX)))
 		return;
-	if (removed || !up) {
-		if (pvd_registry_forget_link(d->registry, ifindex)) {
-			log_info("link '%s' %s: forgetting its PvD state", name, removed ? "removed" : "down");
-			changed(d);
-		}
+	if (removed || !link_is_candidate(d, name)) {
+		link_policy_drop(d, ifindex);
+		forget_link(d, ifindex, name, removed ? "removed" : "not managed");
 		return;
 	}
-	if (link_is_managed(d, ifindex, ifname))
+	if (!link_policy_decide(d, ifindex, name))
+		forget_link(d, ifindex, name, "not managed");
+	else if (!up)
+		forget_link(d, ifindex, name, "down");
+	else
 		solicit_start(d);
 }
 
@@ -436,11 +626,71 @@ static void on_dad_failed(void *userdata, const char *dev, const struct in6_addr
 		changed(d);
 }
 
+/* The distinct links the registry holds state on; *ret is malloc'd. */
+static int registry_links(const struct pvd_registry *r, int **ret, size_t *ret_n)
+{
+	size_t n_pvds = pvd_registry_count(r), n_objs = 0, n = 0;
+	int *links;
+
+	for (size_t i = 0; i < n_pvds; i++)
+		n_objs += pvd_registry_get(r, i)->n_objs;
+	links = calloc(n_objs + 1, sizeof(*links));
+	if (!links)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_pvds; i++) {
+		const struct pvd *p = pvd_registry_get(r, i);
+
+		for (size_t j = 0; j < p->n_objs; j++) {
+			size_t k = 0;
+
+			while (k < n && links[k] != p->objs[j].ifindex)
+				k++;
+			if (k == n)
+				links[n++] = p->objs[j].ifindex;
+		}
+	}
+	*ret = links;
+	*ret_n = n;
+	return 0;
+}
+
+/*
+ * Kernel events were lost (ENOBUFS; kernel.c logged it and refilled its
+ * link cache already), and an RTM_DELLINK or a link going down may be among
+ * them: decide again for every link seen so far, and forget the state of
+ * every link the registry holds state on that is gone, down or no longer
+ * managed; then reconcile.
+ */
 static void on_resync(void *userdata)
 {
 	struct daemon *d = userdata;
+	char ifname[IFNAMSIZ];
+	int *links = NULL, r;
+	size_t n = 0;
 
-	log_warning("netlink events were lost: resynchronising the kernel state");
+	for (size_t i = 0; i < d->n_policies;) {
+		int ifindex = d->policies[i].ifindex;
+
+		if (kernel_link_name(d->kernel, ifindex, ifname) < 0 || !link_is_candidate(d, ifname)) {
+			link_policy_drop(d, ifindex);
+			continue;
+		}
+		link_policy_decide(d, ifindex, ifname);
+		i++;
+	}
+	r = registry_links(d->registry, &links, &n);
+	if (r < 0)
+		log_error("cannot list the links with PvD state: %s; keeping them until their next event",
+			  strerror(-r));
+	for (size_t i = 0; i < n; i++) {
+		if (kernel_link_name(d->kernel, links[i], ifname) < 0)
+			forget_link(d, links[i], NULL, "removed while events were lost");
+		else if (!link_is_managed(d, links[i], ifname))
+			forget_link(d, links[i], ifname, "not managed");
+		else if (!kernel_link_is_up(d->kernel, links[i]))
+			forget_link(d, links[i], ifname, "down while events were lost");
+	}
+	free(links);
 	changed(d);
 }
 
@@ -462,6 +712,7 @@ static void write_stats(struct daemon *d)
 		return;
 	}
 	fprintf(f, "pvds\t%zu\n", pvd_registry_count(d->registry));
+	fprintf(f, "reconciles\t%" PRIu64 "\n", d->reconciles);
 	fprintf(f, "ra-not-managed-link\t%" PRIu64 "\n", d->not_managed);
 	for (int i = 0; i < _NDISC_REASON_MAX; i++) {
 		if (d->dropped[i])
@@ -649,6 +900,8 @@ int main(int argc, char **argv)
 	ev_timer_init(&d.grace, on_grace_over, 0, 0);
 	ev_timer_init(&d.solicit, on_solicit, 0, 0);
 	ev_idle_init(&d.reconcile, on_reconcile);
+	ev_timer_init(&d.retry, on_retry, 0, 0);
+	d.retry.data = &d;
 	ev_signal_init(&d.sigterm, on_signal, SIGTERM);
 	ev_signal_init(&d.sigint, on_signal, SIGINT);
 	ev_signal_init(&d.sigusr1, on_signal, SIGUSR1);
@@ -664,6 +917,7 @@ int main(int argc, char **argv)
 	 * right to the name, is a warning, not a failure. */
 	const struct bus_counters counters = {
 		.dropped = d.dropped, .ignored = d.ignored, .not_managed = &d.not_managed,
+		.reconciles = &d.reconciles,
 	};
 	r = bus_open(d.loop, d.registry, &counters, d.conf.run_dir, &d.bus);
 	if (r < 0)
@@ -693,5 +947,6 @@ int main(int argc, char **argv)
 	kernel_close(d.kernel);
 	pvd_registry_free(d.registry);
 	free(d.dns_vrfs);
+	free(d.policies);
 	return 0;
 }

@@ -19,6 +19,7 @@ static void test_defaults(void)
 	conf_defaults(&c);
 	CHECK(c.table_min == 1000 && c.table_max == 1999);
 	CHECK(c.implicit_pvds);
+	CHECK(c.require_accept_ra);
 	CHECK(!c.keep_on_exit);
 	CHECK(c.caps.pvds == 64 && c.caps.pvds_per_link == 16 && c.caps.routers == 8);
 	CHECK(c.caps.prefixes == 16 && c.caps.routes == 64 && c.caps.rdnss == 8 && c.caps.dnssl == 8);
@@ -31,6 +32,7 @@ static void test_full_file(void)
 		"# a comment\n"
 		"\n"
 		"links = eth* wlan0, enp[0-9]s0\n"
+		"require_accept_ra = no\n"
 		"  table_range = 2000-2099  \n"
 		"implicit_pvds = no\n"
 		"keep_on_exit = yes\n"
@@ -56,7 +58,7 @@ static void test_full_file(void)
 	CHECK(conf_link_matches(&c, "eth1") && conf_link_matches(&c, "wlan0") && conf_link_matches(&c, "enp3s0"));
 	CHECK(!conf_link_matches(&c, "wlan1") && !conf_link_matches(&c, "lo"));
 	CHECK(c.table_min == 2000 && c.table_max == 2099);
-	CHECK(!c.implicit_pvds && c.keep_on_exit);
+	CHECK(!c.implicit_pvds && c.keep_on_exit && !c.require_accept_ra);
 	CHECK(c.subif_kind == CONF_SUBIF_MACVLAN);
 	CHECK(c.adopt_grace == 5 && c.log_level == LOG_DEBUG);
 	CHECK(c.caps.pvds == 4 && c.caps.pvds_per_link == 2 && c.caps.routers == 3 && c.caps.prefixes == 5);
@@ -95,6 +97,7 @@ static void test_errors(void)
 	expect_error("table_range = 1000-2000x\n",
 		     "bad.conf:1: table_range: '1000-2000x': expected FIRST-LAST, e.g. 1000-1999");
 	expect_error("implicit_pvds = maybe\n", "bad.conf:1: implicit_pvds: 'maybe': expected yes or no");
+	expect_error("require_accept_ra = 2\n", "bad.conf:1: require_accept_ra: '2': expected yes or no");
 	expect_error("max_pvds = -1\n", "bad.conf:1: max_pvds: '-1': not a number");
 	expect_error("max_pvds = 0\n", "bad.conf:1: max_pvds: '0': out of range");
 	expect_error("max_pvds = 12abc\n", "bad.conf:1: max_pvds: '12abc': not a number");

@@ -62,8 +62,11 @@ lab_links_ready() {
 }
 
 # lab_daemon_start [EXTRA CONFIG LINES]: start pvd-vrfd in $host with a
-# private config, state and run directory; $LAB_LOG is its log.
+# private config, state and run directory; $LAB_LOG is its log (appended to
+# by every start, so it waits for one more "started" line than it found:
+# signals sent before that line would kill the new daemon).
 lab_daemon_start() {
+	local started
 	LAB_TMP=${LAB_TMP:-$(mktemp -d /tmp/pvdlab.XXXXXX)}
 	LAB_CONF=$LAB_TMP/pvd-vrfd.conf
 	LAB_LOG=$LAB_TMP/daemon.log
@@ -76,10 +79,12 @@ lab_daemon_start() {
 		echo "run_dir = $LAB_RUN"
 		printf '%s\n' "$@"
 	} >"$LAB_CONF"
+	started=$(cat "$LAB_LOG" 2>/dev/null | grep -c ' started (config ')
 	ip netns exec "$host" "$DAEMON" --config "$LAB_CONF" >>"$LAB_LOG" 2>&1 &
 	LAB_PID=$!
-	busywait 5000 grep -q 'started' "$LAB_LOG"
+	busywait 5000 lab_started_above "$started"
 }
+lab_started_above() { [ "$(grep -cs ' started (config ' "$LAB_LOG")" -gt "$1" ]; }
 
 # lab_daemon_stop SIGNAL: signal the daemon and reap it; a daemon that does
 # not exit within 10 s is killed and the stop fails.

@@ -74,6 +74,10 @@ struct daemon {
 	char (*dns_vrfs)[IFNAMSIZ];	/* VRFs we wrote a resolv.conf for */
 	size_t n_dns_vrfs;
 	struct bus *bus;		/* NULL: running without D-Bus */
+	bool ready;			/* READY=1 sent */
+	char status[160];		/* the STATUS= last sent */
+	char last_error[96];		/* of the last failed reconciliation, "" if none */
+	ev_timer watchdog;		/* WATCHDOG=1, when the unit sets WatchdogSec= */
 };
 
 static uint64_t now_ms(void)
@@ -206,6 +210,34 @@ static bool link_is_managed(struct daemon *d, int ifindex, char ifname[IFNAMSIZ]
 	return lp ? lp->managed : link_policy_decide(d, ifindex, ifname);
 }
 
+/* The distinct links the registry holds state on; *ret is malloc'd. */
+static int registry_links(const struct pvd_registry *r, int **ret, size_t *ret_n)
+{
+	size_t n_pvds = pvd_registry_count(r), n_objs = 0, n = 0;
+	int *links;
+
+	for (size_t i = 0; i < n_pvds; i++)
+		n_objs += pvd_registry_get(r, i)->n_objs;
+	links = calloc(n_objs + 1, sizeof(*links));
+	if (!links)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_pvds; i++) {
+		const struct pvd *p = pvd_registry_get(r, i);
+
+		for (size_t j = 0; j < p->n_objs; j++) {
+			size_t k = 0;
+
+			while (k < n && links[k] != p->objs[j].ifindex)
+				k++;
+			if (k == n)
+				links[n++] = p->objs[j].ifindex;
+		}
+	}
+	*ret = links;
+	*ret_n = n;
+	return 0;
+}
+
 /* ---- resolv.conf files: one per PvD, removed with it ---- */
 
 /* With `prune`, also once per run: the directories an earlier run left for
@@ -286,6 +318,54 @@ static void retry_later(struct daemon *d, int error)
 	d->retry_delay = d->retry_delay * 2 < RETRY_MAX ? d->retry_delay * 2 : RETRY_MAX;
 }
 
+/* ---- the service manager (sd_notify(3); a no-op without NOTIFY_SOCKET) ---- */
+
+/* STATUS= after each reconciliation, sent only when its text changed; the
+ * first one comes with READY=1, so that units ordered after pvd-vrfd find
+ * the state of an earlier run re-adopted and reconciled, not half-built. */
+static void notify_status(struct daemon *d)
+{
+	size_t n_pvds = pvd_registry_count(d->registry), n_links = 0;
+	char status[sizeof(d->status)];
+	int *links = NULL;
+
+	if (registry_links(d->registry, &links, &n_links) < 0)
+		n_links = 0;
+	free(links);
+	snprintf(status, sizeof(status), "%zu PvD%s on %zu link%s%s%s", n_pvds, n_pvds == 1 ? "" : "s", n_links,
+		 n_links == 1 ? "" : "s", d->last_error[0] ? "; last error: " : "", d->last_error);
+	if (d->ready && !strcmp(status, d->status))
+		return;
+	snprintf(d->status, sizeof(d->status), "%s", status);
+	sd_notifyf(0, "%sSTATUS=%s", d->ready ? "" : "READY=1\n", status);
+	d->ready = true;
+}
+
+/* From the event loop itself: a loop that is stuck sends nothing, and
+ * systemd restarts the daemon after WatchdogSec=.  Half the interval, as
+ * sd_watchdog_enabled(3) recommends. */
+static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void watchdog_start(struct daemon *d)
+{
+	uint64_t usec = 0;
+	int r = sd_watchdog_enabled(0, &usec);
+
+	if (r < 0)
+		log_warning("cannot read the watchdog settings (WATCHDOG_USEC): %s, running without", strerror(-r));
+	if (r <= 0)
+		return;
+	ev_timer_init(&d->watchdog, on_watchdog, 0, usec / 2e6);
+	ev_timer_start(d->loop, &d->watchdog);
+	log_info("watchdog: notifying systemd every %g s", usec / 2e6);
+}
+
 static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
@@ -304,12 +384,15 @@ static void on_reconcile(struct ev_loop *loop, ev_idle *w, int revents)
 	r = want_build(d->registry, now_ms(), &want);
 	if (r < 0) {
 		log_error("cannot build the desired kernel state: %s", strerror(-r));
+		snprintf(d->last_error, sizeof(d->last_error), "desired state: %s", strerror(-r));
 		retry_later(d, r);
+		notify_status(d);
 		return;
 	}
 	r = kernel_reconcile(d->kernel, &want.state);
 	want_free(&want);
 	if (r < 0) {
+		snprintf(d->last_error, sizeof(d->last_error), "reconciliation: %s", strerror(-r));
 		retry_later(d, r);
 	} else {
 		if (d->retry_delay > 0)
@@ -321,6 +404,7 @@ static void on_reconcile(struct ev_loop *loop, ev_idle *w, int revents)
 	bus_sync(d->bus, d->registry);
 	schedule_expiry(d);
 	d->reconciles++;
+	notify_status(d);
 }
 
 static void on_expiry(struct ev_loop *loop, ev_timer *w, int revents)
@@ -493,34 +577,6 @@ static void on_dad_failed(void *userdata, const char *dev, const struct in6_addr
 
 	if (pvd_registry_dad_failed(d->registry, dev, addr) > 0)
 		changed(d);
-}
-
-/* The distinct links the registry holds state on; *ret is malloc'd. */
-static int registry_links(const struct pvd_registry *r, int **ret, size_t *ret_n)
-{
-	size_t n_pvds = pvd_registry_count(r), n_objs = 0, n = 0;
-	int *links;
-
-	for (size_t i = 0; i < n_pvds; i++)
-		n_objs += pvd_registry_get(r, i)->n_objs;
-	links = calloc(n_objs + 1, sizeof(*links));
-	if (!links)
-		return -ENOMEM;
-	for (size_t i = 0; i < n_pvds; i++) {
-		const struct pvd *p = pvd_registry_get(r, i);
-
-		for (size_t j = 0; j < p->n_objs; j++) {
-			size_t k = 0;
-
-			while (k < n && links[k] != p->objs[j].ifindex)
-				k++;
-			if (k == n)
-				links[n++] = p->objs[j].ifindex;
-		}
-	}
-	*ret = links;
-	*ret_n = n;
-	return 0;
 }
 
 /*
@@ -810,8 +866,10 @@ int main(int argc, char **argv)
 
 	adopt(&d);
 	solicit_start(&d);
+	watchdog_start(&d);
+	/* A first reconciliation with what was re-adopted; READY=1 follows it. */
+	changed(&d);
 	log_info("pvd-vrfd %s started (config %s)", PACKAGE_VERSION, config);
-	sd_notify(0, "READY=1\nSTATUS=Listening for Router Advertisements");
 	ev_run(d.loop, 0);
 
 	sd_notify(0, "STOPPING=1");

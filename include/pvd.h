@@ -115,6 +115,13 @@ struct pvd_registry *pvd_registry_free(struct pvd_registry *r);
 typedef bool (*pvd_vrf_usable_fn)(void *userdata, const char *vrf, uint32_t table);
 void pvd_registry_set_vrf_filter(struct pvd_registry *r, pvd_vrf_usable_fn usable, void *userdata);
 
+/* The configuration changed (a reload): caps and the implicit-PvD switch
+ * apply to what RAs bring from now on.  Caps lowered evict nothing (state
+ * already held is good state); implicit PvDs switched off go at once, as if
+ * never accepted.  table_range must be the one given to pvd_registry_new().
+ * Returns 1 if the registry changed. */
+int pvd_registry_set_conf(struct pvd_registry *r, const struct conf *conf);
+
 /* A VRF left by an earlier run: the PvD named `name` gets this VRF and table
  * again when it comes back. */
 int pvd_registry_reserve(struct pvd_registry *r, const char *name, const char *vrf, uint32_t table);

@@ -50,6 +50,7 @@ struct link_policy {
 
 struct daemon {
 	struct conf conf;
+	const char *config;		/* its path, read again on SIGHUP */
 	struct ev_loop *loop;
 	struct pvd_registry *registry;
 	struct kernel *kernel;
@@ -67,7 +68,7 @@ struct daemon {
 	bool run_dir_pruned;		/* stale RUN_DIR/<vrf>/ of an earlier run removed */
 	struct link_policy *policies;
 	size_t n_policies;
-	ev_signal sigterm, sigint, sigusr1;
+	ev_signal sigterm, sigint, sigusr1, sighup;
 	uint64_t dropped[_NDISC_REASON_MAX];	/* whole RAs, by reason */
 	uint64_t ignored[_NDISC_REASON_MAX];	/* single options, by reason */
 	uint64_t not_managed;		/* RAs on links we do not manage */
@@ -580,15 +581,12 @@ static void on_dad_failed(void *userdata, const char *dev, const struct in6_addr
 }
 
 /*
- * Kernel events were lost (ENOBUFS; kernel.c logged it and refilled its
- * link cache already), and an RTM_DELLINK or a link going down may be among
- * them: decide again for every link seen so far, and forget the state of
- * every link the registry holds state on that is gone, down or no longer
- * managed; then reconcile.
+ * Decide again for every link seen so far, and forget the state of every
+ * link the registry holds state on that is gone or no longer managed, and,
+ * with `events_lost`, down.  Then reconcile.
  */
-static void on_resync(void *userdata)
+static void recheck_links(struct daemon *d, bool events_lost)
 {
-	struct daemon *d = userdata;
 	char ifname[IFNAMSIZ];
 	int *links = NULL, r;
 	size_t n = 0;
@@ -609,14 +607,81 @@ static void on_resync(void *userdata)
 			  strerror(-r));
 	for (size_t i = 0; i < n; i++) {
 		if (kernel_link_name(d->kernel, links[i], ifname) < 0)
-			forget_link(d, links[i], NULL, "removed while events were lost");
+			forget_link(d, links[i], NULL, events_lost ? "removed while events were lost" : "removed");
 		else if (!link_is_managed(d, links[i], ifname))
 			forget_link(d, links[i], ifname, "not managed");
-		else if (!kernel_link_is_up(d->kernel, links[i]))
+		else if (events_lost && !kernel_link_is_up(d->kernel, links[i]))
 			forget_link(d, links[i], ifname, "down while events were lost");
 	}
 	free(links);
 	changed(d);
+}
+
+/* Kernel events were lost (ENOBUFS; kernel.c logged it and refilled its
+ * link cache already), and an RTM_DELLINK or a link going down may be among
+ * them. */
+static void on_resync(void *userdata)
+{
+	recheck_links(userdata, true);
+}
+
+/* ---- SIGHUP: the configuration again ---- */
+
+/* Keys that shape what is already in the kernel or on disk: a VRF keeps its
+ * table, its sub-interfaces their kind, and the secret and the record of
+ * owned links their directories, until the daemon restarts. */
+static void keep_restart_keys(const struct conf *old, struct conf *c)
+{
+	if (c->table_min != old->table_min || c->table_max != old->table_max) {
+		log_warning("reload: table_range %u-%u needs a restart; keeping %u-%u", c->table_min, c->table_max,
+			    old->table_min, old->table_max);
+		c->table_min = old->table_min;
+		c->table_max = old->table_max;
+	}
+	if (c->subif_kind != old->subif_kind) {
+		log_warning("reload: subinterface_kind %s needs a restart; keeping %s",
+			    conf_subif_kind_to_string(c->subif_kind), conf_subif_kind_to_string(old->subif_kind));
+		c->subif_kind = old->subif_kind;
+	}
+	if (strcmp(c->run_dir, old->run_dir)) {
+		log_warning("reload: run_dir %s needs a restart; keeping %s", c->run_dir, old->run_dir);
+		snprintf(c->run_dir, sizeof(c->run_dir), "%s", old->run_dir);
+	}
+	if (strcmp(c->state_dir, old->state_dir)) {
+		log_warning("reload: state_dir %s needs a restart; keeping %s", c->state_dir, old->state_dir);
+		snprintf(c->state_dir, sizeof(c->state_dir), "%s", old->state_dir);
+	}
+}
+
+/*
+ * Read the file again; a bad one changes nothing.  The link set, the
+ * accept_ra policy, the caps, the implicit-PvD switch and the log level
+ * apply at once: links no longer managed lose their PvD state, newly
+ * managed ones are solicited (RFC 4861 §6.3.7, as at start).
+ */
+static void reload(struct daemon *d)
+{
+	struct conf c;
+	char err[512];
+	int r;
+
+	if (d->ready)
+		sd_notify(0, "RELOADING=1");
+	conf_defaults(&c);
+	r = conf_load(d->config, &c, err, sizeof(err));
+	if (r < 0) {
+		log_error("reload: %s; keeping the running configuration", err);
+	} else {
+		keep_restart_keys(&d->conf, &c);
+		d->conf = c;
+		log_set_level(c.log_level);
+		pvd_registry_set_conf(d->registry, &d->conf);
+		log_info("reload: configuration %s applied", d->config);
+		recheck_links(d, false);
+		solicit_start(d);
+	}
+	if (d->ready)
+		sd_notify(0, "READY=1");
 }
 
 /* ---- counters, on SIGUSR1, into RUN_DIR/stats ---- */
@@ -659,6 +724,10 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	(void)revents;
 	if (w->signum == SIGUSR1) {
 		write_stats(d);
+		return;
+	}
+	if (w->signum == SIGHUP) {
+		reload(d);
 		return;
 	}
 	ev_break(loop, EVBREAK_ALL);
@@ -762,7 +831,6 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	static struct daemon d;	/* signal watchers point into it */
-	const char *config = SYSCONFDIR "/pvd-vrfd.conf";
 	const struct kernel_events events = {
 		.link_changed = on_link_changed, .dad_failed = on_dad_failed, .resync_needed = on_resync,
 	};
@@ -774,7 +842,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config = optarg;
+			d.config = optarg;
 			break;
 		case OPT_CHECK:
 			check_only = true;
@@ -796,14 +864,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (!d.config)
+		d.config = SYSCONFDIR "/pvd-vrfd.conf";
 	conf_defaults(&d.conf);
-	r = conf_load(config, &d.conf, err, sizeof(err));
+	r = conf_load(d.config, &d.conf, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "pvd-vrfd: %s\n", err);
 		return 2;
 	}
 	if (check_only) {
-		printf("%s: OK\n", config);
+		printf("%s: OK\n", d.config);
 		return 0;
 	}
 	log_set_level(d.conf.log_level);
@@ -844,12 +914,14 @@ int main(int argc, char **argv)
 	ev_signal_init(&d.sigterm, on_signal, SIGTERM);
 	ev_signal_init(&d.sigint, on_signal, SIGINT);
 	ev_signal_init(&d.sigusr1, on_signal, SIGUSR1);
+	ev_signal_init(&d.sighup, on_signal, SIGHUP);
 	d.icmp_io.data = d.expiry.data = d.grace.data = d.solicit.data = d.reconcile.data = &d;
-	d.sigterm.data = d.sigint.data = d.sigusr1.data = &d;
+	d.sigterm.data = d.sigint.data = d.sigusr1.data = d.sighup.data = &d;
 	ev_io_start(d.loop, &d.icmp_io);
 	ev_signal_start(d.loop, &d.sigterm);
 	ev_signal_start(d.loop, &d.sigint);
 	ev_signal_start(d.loop, &d.sigusr1);
+	ev_signal_start(d.loop, &d.sighup);
 
 	/* org.pvd is what the `pvd` client talks to, but the kernel side works
 	 * without it (and its tests run without a bus): no system bus, or no
@@ -869,7 +941,7 @@ int main(int argc, char **argv)
 	watchdog_start(&d);
 	/* A first reconciliation with what was re-adopted; READY=1 follows it. */
 	changed(&d);
-	log_info("pvd-vrfd %s started (config %s)", PACKAGE_VERSION, config);
+	log_info("pvd-vrfd %s started (config %s)", PACKAGE_VERSION, d.config);
 	ev_run(d.loop, 0);
 
 	sd_notify(0, "STOPPING=1");

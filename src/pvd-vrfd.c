@@ -10,8 +10,10 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <ifaddrs.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,12 +42,30 @@
 /* A failed reconciliation is retried after 1 s, doubling up to 60 s. */
 #define RETRY_FIRST 1.0
 #define RETRY_MAX 60.0
+/* Router Solicitations on a link that came up: RFC 4861 §6.3.7's random
+ * initial delay, then RFC 7559 §2's exponential backoff until an RA comes. */
+#define RS_MAX_DELAY 1.0	/* MAX_RTR_SOLICITATION_DELAY */
+#define RS_IRT 4.0		/* RTR_SOLICITATION_INTERVAL */
+#define RS_MRT 3600.0		/* MAX_RTR_SOLICITATION_INTERVAL */
 
 /* Whether a link is managed, decided when first needed and again on the
  * link's events, so that the decision is logged once, not per RA. */
 struct link_policy {
 	int ifindex;
 	bool managed;
+};
+
+/* A managed link's timers: the end of its carrier_loss_grace while it is
+ * down, and its next Router Solicitation after it came up.  Allocated one by
+ * one (libev holds pointers to the watchers), in a list. */
+struct link_watch {
+	struct daemon *d;
+	int ifindex;
+	char name[IFNAMSIZ];
+	ev_timer down;
+	ev_timer rs;
+	double rs_interval;		/* the last retransmission interval, 0 before the first */
+	struct link_watch *next;
 };
 
 struct daemon {
@@ -68,6 +88,7 @@ struct daemon {
 	bool run_dir_pruned;		/* stale RUN_DIR/<vrf>/ of an earlier run removed */
 	struct link_policy *policies;
 	size_t n_policies;
+	struct link_watch *watches;
 	ev_signal sigterm, sigint, sigusr1, sighup;
 	uint64_t dropped[_NDISC_REASON_MAX];	/* whole RAs, by reason */
 	uint64_t ignored[_NDISC_REASON_MAX];	/* single options, by reason */
@@ -438,6 +459,23 @@ static void on_grace_over(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- Router Advertisements in ---- */
 
+static struct link_watch *link_watch_find(struct daemon *d, int ifindex)
+{
+	for (struct link_watch *w = d->watches; w; w = w->next)
+		if (w->ifindex == ifindex)
+			return w;
+	return NULL;
+}
+
+/* An RA arrived on the link: RFC 7559 §2, solicitations stop. */
+static void link_solicited(struct daemon *d, int ifindex)
+{
+	struct link_watch *w = link_watch_find(d, ifindex);
+
+	if (w)
+		ev_timer_stop(d->loop, &w->rs);
+}
+
 static void handle_packet(struct daemon *d, const uint8_t *buf, size_t len, const struct in6_addr *src,
 			  int hop_limit, int ifindex)
 {
@@ -466,6 +504,7 @@ static void handle_packet(struct daemon *d, const uint8_t *buf, size_t len, cons
 	}
 	log_debug("RA from %s on '%s'%s%s", from, ifname, ra.has_pvd ? " for PvD " : "",
 		  ra.has_pvd ? ra.pvd.fqdn : "");
+	link_solicited(d, ifindex);
 	if (pvd_registry_handle_ra(d->registry, &ra, ifname, now_ms()) > 0)
 		changed(d);
 }
@@ -492,9 +531,37 @@ static void on_icmp6(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+/* From the link's link-local address, with its link-layer address in a
+ * Source Link-Layer Address option (RFC 4861 §4.1, §6.3.7: so that routers
+ * can answer by unicast without resolving us first). */
 static void solicit(struct daemon *d, int ifindex, const char *ifname)
 {
-	int r = icmp6_send_rs(d->icmp_fd, ifindex);
+	struct ifaddrs *ifas = NULL;
+	struct sockaddr_in6 sin6;
+	struct sockaddr_ll sll = { 0 };
+	struct in6_addr lla;
+	bool have_lla = false;
+	size_t lladdr_len = 0;
+	int r;
+
+	if (getifaddrs(&ifas) == 0) {
+		for (struct ifaddrs *i = ifas; i; i = i->ifa_next) {
+			if (!i->ifa_addr || strcmp(i->ifa_name, ifname))
+				continue;
+			if (i->ifa_addr->sa_family == AF_INET6 && !have_lla) {
+				memcpy(&sin6, i->ifa_addr, sizeof(sin6));
+				if (IN6_IS_ADDR_LINKLOCAL(&sin6.sin6_addr)) {
+					lla = sin6.sin6_addr;
+					have_lla = true;
+				}
+			} else if (i->ifa_addr->sa_family == AF_PACKET) {
+				memcpy(&sll, i->ifa_addr, sizeof(sll));
+				lladdr_len = sll.sll_halen <= sizeof(sll.sll_addr) ? sll.sll_halen : 0;
+			}
+		}
+		freeifaddrs(ifas);
+	}
+	r = icmp6_send_rs(d->icmp_fd, ifindex, have_lla ? &lla : NULL, sll.sll_addr, lladdr_len);
 
 	if (r < 0)
 		log_warning("cannot send a Router Solicitation on '%s': %s", ifname, strerror(-r));
@@ -550,6 +617,141 @@ static void forget_link(struct daemon *d, int ifindex, const char *name, const c
 	changed(d);
 }
 
+/* ---- carrier loss and Router Solicitations, per link ---- */
+
+/* The link is gone or no longer managed: its timers go with it. */
+static void link_watch_drop(struct daemon *d, int ifindex)
+{
+	for (struct link_watch **p = &d->watches; *p; p = &(*p)->next) {
+		struct link_watch *w = *p;
+
+		if (w->ifindex != ifindex)
+			continue;
+		ev_timer_stop(d->loop, &w->down);
+		ev_timer_stop(d->loop, &w->rs);
+		*p = w->next;
+		free(w);
+		return;
+	}
+}
+
+/* A uniformly distributed factor in [-0.1, 0.1]: RFC 7559 §2's RAND. */
+static double rs_rand(void)
+{
+	return (arc4random() / 4294967295.0 - 0.5) / 5;
+}
+
+/* RFC 7559 §2: RT = IRT + RAND*IRT first, then 2*RTprev + RAND*RTprev,
+ * capped as MRT + RAND*MRT; MRC and MRD 0: until an RA arrives. */
+static void on_link_rs(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct link_watch *w = t->data;
+
+	(void)revents;
+	solicit(w->d, w->ifindex, w->name);
+	if (w->rs_interval == 0)
+		w->rs_interval = RS_IRT + rs_rand() * RS_IRT;
+	else
+		w->rs_interval = 2 * w->rs_interval + rs_rand() * w->rs_interval;
+	if (w->rs_interval > RS_MRT)
+		w->rs_interval = RS_MRT + rs_rand() * RS_MRT;
+	ev_timer_set(t, w->rs_interval, 0);
+	ev_timer_start(loop, t);
+}
+
+static void on_link_down_long(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct link_watch *w = t->data;
+
+	(void)loop;
+	(void)revents;
+	forget_link(w->d, w->ifindex, w->name, "down for longer than carrier_loss_grace");
+}
+
+static struct link_watch *link_watch_get(struct daemon *d, int ifindex, const char *name)
+{
+	struct link_watch *w = link_watch_find(d, ifindex);
+
+	if (!w) {
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			return NULL;
+		w->d = d;
+		w->ifindex = ifindex;
+		ev_timer_init(&w->down, on_link_down_long, 0, 0);
+		ev_timer_init(&w->rs, on_link_rs, 0, 0);
+		w->down.data = w->rs.data = w;
+		w->next = d->watches;
+		d->watches = w;
+	}
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	return w;
+}
+
+static bool link_has_state(struct daemon *d, int ifindex)
+{
+	int *links = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	if (registry_links(d->registry, &links, &n) < 0)
+		return true;	/* say so rather than not */
+	for (size_t i = 0; i < n && !found; i++)
+		found = links[i] == ifindex;
+	free(links);
+	return found;
+}
+
+/* Down (no carrier, or set down): like networkd's IgnoreCarrierLoss=, a
+ * short outage (a cable replugged, a switch rebooting, a Wi-Fi roam) keeps
+ * the PvDs, VRFs and addresses; what the kernel holds keeps its lifetimes. */
+static void link_down(struct daemon *d, int ifindex, const char *name)
+{
+	struct link_watch *w;
+
+	if (d->conf.carrier_loss_grace == 0) {
+		link_watch_drop(d, ifindex);
+		forget_link(d, ifindex, name, "down");
+		return;
+	}
+	w = link_watch_get(d, ifindex, name);
+	if (!w) {
+		forget_link(d, ifindex, name, "down");
+		return;
+	}
+	ev_timer_stop(d->loop, &w->rs);
+	if (ev_is_active(&w->down))
+		return;
+	if (link_has_state(d, ifindex))
+		log_info("link '%s' down: keeping its PvD state for %u s (carrier_loss_grace)", name,
+			 d->conf.carrier_loss_grace);
+	ev_timer_set(&w->down, d->conf.carrier_loss_grace, 0);
+	ev_timer_start(d->loop, &w->down);
+}
+
+/* Up: solicit on this link only, after RFC 4861 §6.3.7's random delay of up
+ * to MAX_RTR_SOLICITATION_DELAY, so that hosts that came up together do not
+ * solicit at once. */
+static void link_up(struct daemon *d, int ifindex, const char *name)
+{
+	struct link_watch *w = link_watch_get(d, ifindex, name);
+
+	if (!w) {
+		solicit(d, ifindex, name);
+		return;
+	}
+	if (ev_is_active(&w->down)) {
+		ev_timer_stop(d->loop, &w->down);
+		if (link_has_state(d, ifindex))
+			log_info("link '%s' up again within carrier_loss_grace: its PvD state kept", name);
+	}
+	if (ev_is_active(&w->rs))
+		return;
+	w->rs_interval = 0;
+	ev_timer_set(&w->rs, arc4random() / 4294967295.0 * RS_MAX_DELAY, 0);
+	ev_timer_start(d->loop, &w->rs);
+}
+
 /* A link appeared, went, was renamed or went up or down: decide again
  * whether it is managed (its sysctls may have changed meanwhile; the kernel
  * announces those only as RTM_NEWNETCONF, which we do not follow). */
@@ -561,15 +763,18 @@ static void on_link_changed(void *userdata, int ifindex, const char *name, bool 
 		return;
 	if (removed || !link_is_candidate(d, name)) {
 		link_policy_drop(d, ifindex);
+		link_watch_drop(d, ifindex);
 		forget_link(d, ifindex, name, removed ? "removed" : "not managed");
 		return;
 	}
-	if (!link_policy_decide(d, ifindex, name))
+	if (!link_policy_decide(d, ifindex, name)) {
+		link_watch_drop(d, ifindex);
 		forget_link(d, ifindex, name, "not managed");
-	else if (!up)
-		forget_link(d, ifindex, name, "down");
-	else
-		solicit_start(d);
+	} else if (!up) {
+		link_down(d, ifindex, name);
+	} else {
+		link_up(d, ifindex, name);
+	}
 }
 
 static void on_dad_failed(void *userdata, const char *dev, const struct in6_addr *addr)
@@ -961,5 +1166,7 @@ int main(int argc, char **argv)
 	pvd_registry_free(d.registry);
 	free(d.dns_vrfs);
 	free(d.policies);
+	while (d.watches)
+		link_watch_drop(&d, d.watches->ifindex);
 	return 0;
 }

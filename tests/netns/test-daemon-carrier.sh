@@ -18,6 +18,11 @@ ours() { ip -n "$host" -o link show | awk -F': ' '$2 ~ /^pvd/ { print $1, $2 }' 
 no_carrier() { ip -n "$host" link show dev eth0 | grep -q NO-CARRIER; }
 
 lab_start "carrier_loss_grace = $grace"
+# The kernel solicits too where accept_ra is on (RFC 7559 backoff, forever
+# on eth1 where rC stays silent): silence it, so that every RS heard is the
+# daemon's.
+ip netns exec "$host" sysctl -qw net.ipv6.conf.eth0.router_solicitations=0 \
+	net.ipv6.conf.eth1.router_solicitations=0
 # The start-up solicitations (three per link) first: any RS after them is
 # one of a link coming up.
 busywait 30000 eval 'test "$(rs_count eth0)" -ge 3 && test "$(rs_count eth1)" -ge 3'

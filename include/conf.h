@@ -33,6 +33,7 @@ struct conf {
 	bool keep_on_exit;
 	enum conf_subif_kind subif_kind;
 	unsigned adopt_grace;     /* seconds re-adopted objects wait for fresh RAs */
+	unsigned carrier_loss_grace;	/* seconds a link may be down and keep its PvD state */
 	int log_level;            /* syslog priority */
 	struct conf_caps caps;
 	char state_dir[128];

@@ -30,7 +30,7 @@ ip netns exec "$host" dbus-monitor --system "type='signal',path_namespace='/org/
 MON_PID=$!
 busywait 5000 grep -q 'member=NameLost' "$MON"	# it became a monitor
 log_test $? 0 "dbus-monitor watches /org/pvd on the private bus"
-lab_daemon_start "max_dnssl_per_pvd = 1"
+lab_daemon_start "max_dnssl_per_pvd = 1" "carrier_loss_grace = 0"
 trap 'lab_daemon_stop TERM; ns_cleanup' EXIT
 
 busywait 5000 grep -q 'org.pvd on the system bus' "$LAB_LOG"

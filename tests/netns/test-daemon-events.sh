@@ -7,7 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pvdlab.sh"
 
-lab_start
+lab_start "carrier_loss_grace = 0"	# a link down is forgotten at once (test-daemon-carrier: the grace)
 
 our_addr() {	# our_addr VRF: the global address in 2001:db8:a::/64 on VRF's slaves
 	vrf_addrs "$1" | awk '$4 ~ /^2001:db8:a:/ && !/tentative|dadfailed/ { sub("/.*", "", $4); print $4 }'

@@ -36,6 +36,7 @@ static void test_full_file(void)
 		"keep_on_exit = yes\n"
 		"subinterface_kind = macvlan\n"
 		"adopt_grace = 5\n"
+		"carrier_loss_grace = 7\n"
 		"log_level = debug\n"
 		"max_pvds = 4\n"
 		"max_pvds_per_link = 2\n"
@@ -59,6 +60,7 @@ static void test_full_file(void)
 	CHECK(!c.implicit_pvds && c.keep_on_exit && !c.require_accept_ra);
 	CHECK(c.subif_kind == CONF_SUBIF_MACVLAN);
 	CHECK(c.adopt_grace == 5 && c.log_level == LOG_DEBUG);
+	CHECK(c.carrier_loss_grace == 7);
 	CHECK(c.caps.pvds == 4 && c.caps.pvds_per_link == 2 && c.caps.routers == 3 && c.caps.prefixes == 5);
 	CHECK(c.caps.routes == 6 && c.caps.rdnss == 7 && c.caps.dnssl == 1);
 	CHECK(!strcmp(c.state_dir, "/tmp/state") && !strcmp(c.run_dir, "/tmp/run"));

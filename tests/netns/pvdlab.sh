@@ -71,18 +71,22 @@ lab_daemon_start() {
 	LAB_CONF=$LAB_TMP/pvd-vrfd.conf
 	LAB_LOG=$LAB_TMP/daemon.log
 	LAB_RUN=$LAB_TMP/run
+	lab_write_conf "links = eth0 eth1" "$@"
+	started=$(cat "$LAB_LOG" 2>/dev/null | grep -c ' started (config ')
+	ip netns exec "$host" "$DAEMON" --config "$LAB_CONF" >>"$LAB_LOG" 2>&1 &
+	LAB_PID=$!
+	busywait 5000 lab_started_above "$started"
+}
+# lab_write_conf LINES...: the lab's configuration file (debug log, short
+# grace, the lab's state and run directories), then these lines.
+lab_write_conf() {
 	{
-		echo "links = eth0 eth1"
 		echo "log_level = debug"
 		echo "adopt_grace = 3"
 		echo "state_dir = $LAB_TMP/state"
 		echo "run_dir = $LAB_RUN"
 		printf '%s\n' "$@"
 	} >"$LAB_CONF"
-	started=$(cat "$LAB_LOG" 2>/dev/null | grep -c ' started (config ')
-	ip netns exec "$host" "$DAEMON" --config "$LAB_CONF" >>"$LAB_LOG" 2>&1 &
-	LAB_PID=$!
-	busywait 5000 lab_started_above "$started"
 }
 lab_started_above() { [ "$(grep -cs ' started (config ' "$LAB_LOG")" -gt "$1" ]; }
 

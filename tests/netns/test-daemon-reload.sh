@@ -25,16 +25,6 @@ above() {	# above N CMD...: CMD prints a number greater than N
 }
 refused() { refresh_stats && echo "$(stat_value refused "$1")"; }
 not_managed() { refresh_stats && stat1 ra-not-managed-link; }
-# write_conf LINES...: the lab's configuration file, with these extra lines.
-write_conf() {
-	{
-		echo "log_level = debug"
-		echo "adopt_grace = 3"
-		echo "state_dir = $LAB_TMP/state"
-		echo "run_dir = $LAB_RUN"
-		printf '%s\n' "$@"
-	} >"$LAB_CONF"
-}
 applied() { grep -c "reload: configuration $LAB_CONF applied" "$LAB_LOG"; }
 # hup N: SIGHUP, then wait until the Nth reload was applied and reconciled.
 hup() {
@@ -55,7 +45,7 @@ log_test $? 0 "three PvDs: a.example, b.example on eth0, $C on eth1"
 before=$(ours)
 
 # ---- a bad file: nothing changes, the error names file and line ----
-write_conf "links = eth0" "bogus = 1"
+lab_write_conf "links = eth0" "bogus = 1"
 kill -HUP "$LAB_PID"
 busywait 10000 grep -q "reload: $LAB_CONF:6: unknown key 'bogus'; keeping the running configuration" "$LAB_LOG"
 log_test $? 0 "a bad file: 'FILE:6: unknown key', the running configuration kept"
@@ -63,7 +53,7 @@ kill -0 "$LAB_PID" && [ "$(vrf_count)" -eq 3 ] && [ -n "$(vrf_of "$C")" ] && [ "
 log_test $? 0 "... the daemon runs on, eth1 still managed, all three PvDs kept"
 
 # ---- links, caps, a key that needs a restart ----
-write_conf "links = eth0" "max_pvds_per_link = 2" "table_range = 2000-2999"
+lab_write_conf "links = eth0" "max_pvds_per_link = 2" "table_range = 2000-2999"
 hup 1
 log_test $? 0 "links = eth0: reloaded and reconciled"
 busywait 10000 eval 'test -z "$(vrf_of "$C")"'
@@ -85,7 +75,7 @@ log_test $? 0 "max_pvds_per_link = 2: a third PvD on eth0 is refused"
 log_test $? 0 "... no VRF for it; a.example and b.example kept, same VRFs and ifindexes"
 
 # ---- a link added back, then implicit PvDs off ----
-write_conf "links = eth0 eth1" "max_pvds_per_link = 2"
+lab_write_conf "links = eth0 eth1" "max_pvds_per_link = 2"
 hup 2
 log_test $? 0 "links = eth0 eth1: reloaded"
 lab_ra_c
@@ -94,7 +84,7 @@ log_test $? 0 "eth1 managed again: rC's RA makes $C's VRF"
 t=$(table_of "$(vrf_of "$C")")
 [ "${t:-0}" -ge 1000 ] && [ "$t" -le 1999 ]
 log_test $? 0 "... with a table from the range it started with ($t)"
-write_conf "links = eth0 eth1" "implicit_pvds = no"
+lab_write_conf "links = eth0 eth1" "implicit_pvds = no"
 hup 3
 log_test $? 0 "implicit_pvds = no: reloaded"
 busywait 10000 eval 'test -z "$(vrf_of "$C")"'
@@ -108,7 +98,7 @@ log_test $? 0 "... no VRF for it; a.example and b.example kept, same VRFs and if
 # ---- the log level ----
 grep -q "RA from fe80::a on 'eth0' for PvD a.example" "$LAB_LOG"
 log_test $? 0 "log_level = debug: an RA is logged"
-write_conf "links = eth0 eth1" "log_level = warning"
+lab_write_conf "links = eth0 eth1" "log_level = warning"
 r0=$(reconciles)
 kill -HUP "$LAB_PID"
 busywait 10000 above "$r0" reconciles

@@ -776,8 +776,13 @@ static void on_link_changed(void *userdata, int ifindex, const char *name, bool 
 {
 	struct daemon *d = userdata;
 
-	if (!strncmp(name, VRF_PREFIX, strlen(VRF_PREFIX)))
+	/* One of ours removed (or a sub-interface with its parent): put back
+	 * what is still wanted, release what was adopted for it. */
+	if (!strncmp(name, VRF_PREFIX, strlen(VRF_PREFIX))) {
+		if (removed)
+			changed(d);
 		return;
+	}
 	if (removed || !link_is_candidate(d, name)) {
 		link_policy_drop(d, ifindex);
 		link_watch_drop(d, ifindex);

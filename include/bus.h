@@ -24,6 +24,7 @@ struct bus_counters {
 	const uint64_t *dropped;	/* [_NDISC_REASON_MAX]: whole RAs */
 	const uint64_t *ignored;	/* [_NDISC_REASON_MAX]: single options */
 	const uint64_t *not_managed;	/* RAs on links we do not manage */
+	const uint64_t *reconciles;	/* completed kernel reconciliations */
 };
 
 struct bus;
@@ -33,7 +34,8 @@ struct bus;
  * is honoured), register the objects, take the name org.pvd, and attach the
  * connection to `loop`.  `registry`, `counters` and `run_dir` must outlive
  * the bus.  Returns 0, or a negative errno when the bus is unavailable or the
- * name cannot be had; *ret is then untouched.
+ * name cannot be had; *ret is then untouched.  A connection that is lost
+ * later is opened again, with a doubling delay, and every PvD published anew.
  */
 int bus_open(struct ev_loop *loop, const struct pvd_registry *registry,
 	     const struct bus_counters *counters, const char *run_dir, struct bus **ret);

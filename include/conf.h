@@ -27,11 +27,13 @@ struct conf_caps {
 struct conf {
 	char links[CONF_MAX_LINKS][CONF_LINK_PATTERN_MAX];  /* names or fnmatch(3) globs */
 	size_t n_links;
+	bool require_accept_ra;   /* manage a link only where the kernel would accept RAs */
 	uint32_t table_min, table_max;
 	bool implicit_pvds;
 	bool keep_on_exit;
 	enum conf_subif_kind subif_kind;
 	unsigned adopt_grace;     /* seconds re-adopted objects wait for fresh RAs */
+	unsigned carrier_loss_grace;	/* seconds a link may be down and keep its PvD state */
 	int log_level;            /* syslog priority */
 	struct conf_caps caps;
 	char state_dir[128];

@@ -24,5 +24,14 @@ int dns_write(const char *run_dir, const struct pvd *p, const char (*zones)[NDIS
 /* Remove RUN_DIR/<vrf>/ and its resolv.conf; missing is fine. */
 int dns_remove(const char *run_dir, const char *vrf);
 
+/*
+ * Remove every RUN_DIR/<vrf>/ left by an earlier run whose VRF is not in
+ * `keep`: only directories named like our VRFs ("pvd" + hex) that hold
+ * exactly one entry, a resolv.conf whose first line is the header we write.
+ * Anything else in RUN_DIR is never touched.  Returns how many went, or the
+ * first error (a missing RUN_DIR is none).
+ */
+int dns_prune(const char *run_dir, const char (*keep)[IFNAMSIZ], size_t n_keep);
+
 /* RUN_DIR/<vrf>/resolv.conf into ret; -ENAMETOOLONG if it does not fit. */
 int dns_path(const char *run_dir, const char *vrf, char *ret, size_t size);

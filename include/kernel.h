@@ -2,20 +2,33 @@
 #pragma once
 /*
  * Kernel reconciler: makes the kernel's pvd-vrfd-owned objects match a
- * desired state and touches nothing else.  Ownership marks:
- *   VRF devices and sub-interfaces   name starts with cfg->vrf_prefix
- *                                    (VRFs: kind vrf; sub-interfaces: kind
- *                                    ipvlan or macvlan)
- *   addresses                        IFA_PROTO == cfg->addr_proto
- *   routes                           rtm_protocol == cfg->route_proto
- * Objects without the mark are never changed or removed, even when they are
- * in the way of a wanted one (that is reported as -EEXIST).
+ * desired state and touches nothing else.  What is owned:
+ *   links      exactly those the reconciler created, recorded (name,
+ *              ifindex, kind, table; parent and master) in cfg->owned_path
+ *              whenever the set changes.  At kernel_open an entry is
+ *              re-adopted only if the kernel confirms it: same ifindex and
+ *              name, same kind, a VRF with the recorded table and an ifalias,
+ *              a sub-interface on the recorded parent and enslaved to a
+ *              re-adopted VRF.  Every other link, whatever its name, is
+ *              foreign; one named like ours (cfg->vrf_prefix) is logged once.
+ *   routes     rtm_protocol == cfg->route_proto in the table of an owned VRF
+ *              (IPv6, and IPv4 unreachable routes)
+ *   addresses  IFA_PROTO == cfg->addr_proto on an owned link
+ * Foreign objects are never changed or removed, even when they are in the
+ * way of a wanted one (that is reported as -EEXIST), and never reused.
+ *
+ * Adoption grace: objects re-adopted at kernel_open (links, and our routes
+ * and addresses found on them then) stay while unconfirmed, i.e. until a
+ * desired state given to kernel_reconcile contains them or kernel_grace_over
+ * is called.  Anything else owned and not wanted, confirmed adopted objects
+ * included, is removed by the next kernel_reconcile.
  */
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct ev_loop;
 struct kernel;
@@ -29,7 +42,8 @@ struct kernel_config {
 	uint8_t route_proto;    /* rtm_protocol of our routes, e.g. 249 ("pvd" in rt_protos.d) */
 	uint8_t addr_proto;     /* IFA_PROTO of our addresses; not 0-3 (the kernel's own) */
 	enum kernel_subif_kind subif_kind;
-	const char *vrf_prefix; /* every VRF and sub-interface we own starts with it; 1 to IFNAMSIZ-2 chars */
+	const char *vrf_prefix; /* every VRF and sub-interface we make starts with it; 1 to IFNAMSIZ-2 chars */
+	const char *owned_path; /* the record of the links we made (owned.h), e.g. RUN_DIR/owned */
 };
 
 struct kvrf {
@@ -60,12 +74,13 @@ struct kaddr {
  * refused with -EINVAL); give each router its own metric.
  */
 struct kroute {
+	sa_family_t family;     /* AF_INET6, or AF_INET for an unreachable route */
 	uint32_t table;
-	struct in6_addr dst;
+	struct in6_addr dst;    /* AF_INET: the IPv4 address in the first 4 bytes */
 	uint8_t plen;
-	struct in6_addr gw;     /* :: = on-link */
+	struct in6_addr gw;     /* :: = on-link; AF_INET: none */
 	char dev[IFNAMSIZ];
-	uint32_t lifetime;      /* seconds, UINT32_MAX = no expiry (RTA_EXPIRES) */
+	uint32_t lifetime;      /* seconds, UINT32_MAX = no expiry (RTA_EXPIRES); AF_INET: UINT32_MAX */
 	int8_t pref;            /* RFC 4191: -1 low, 0 medium, 1 high (RTA_PREF) */
 	uint32_t metric;        /* 0 = the kernel's default, 1024 */
 	bool unreachable;       /* RTN_UNREACHABLE: no gw, no dev, no pref */
@@ -99,28 +114,59 @@ struct kernel_events {
 	void (*resync_needed)(void *userdata);
 };
 
+/*
+ * Opens the netlink sockets, checks that the kernel keeps IFA_PROTO on
+ * addresses (with a throwaway dummy link; -EPROTONOSUPPORT, logged with the
+ * kernel version, when it does not), fills the link cache and re-adopts the
+ * recorded links the kernel confirms (see above).  Changes nothing else.
+ */
 int kernel_open(struct ev_loop *loop, const struct kernel_config *cfg, const struct kernel_events *ev,
 		void *userdata, struct kernel **ret);
 /* Accepts NULL, returns NULL; removes nothing from the kernel. */
 struct kernel *kernel_close(struct kernel *k);
 
 /*
- * Make owned objects match `want`: creates missing VRFs (up, table, ifalias),
- * sub-interfaces (of the parent, enslaved to the VRF, accept_ra=0 and
- * autoconf=0, up), addresses (NLM_F_REPLACE so lifetimes refresh, IFA_PROTO,
- * noprefixroute) and routes (NLM_F_REPLACE, route_proto, RTA_EXPIRES when
- * finite, RTA_PREF); fixes owned objects that differ.  With remove_stale,
- * first deletes owned objects that are not in `want`.  Keeps going after a
- * failure, logs each one, returns the first error.
+ * Make owned objects match `want`: first confirms the adopted objects that
+ * `want` contains and deletes the owned objects it lacks (except adopted
+ * ones still unconfirmed, see above), then creates missing VRFs (up, table,
+ * ifalias), sub-interfaces (of the parent, enslaved to the VRF, accept_ra=0
+ * and autoconf=0, up), addresses (NLM_F_REPLACE so lifetimes refresh,
+ * IFA_PROTO, noprefixroute) and routes (NLM_F_REPLACE, route_proto,
+ * RTA_EXPIRES when finite, RTA_PREF); fixes owned objects that differ.
+ * Addresses and routes go only on owned links and into owned VRFs' tables.
+ * Keeps going after a failure, logs each one, returns the first error.
  */
-int kernel_reconcile(struct kernel *k, const struct kernel_state *want, bool remove_stale);
+int kernel_reconcile(struct kernel *k, const struct kernel_state *want);
 
-/* The owned VRFs present now, for adoption after a restart.  *ret_vrfs is
- * malloc'd (NULL when *ret_n is 0). */
+/* End of the adoption grace period: adopted objects not confirmed yet are
+ * no longer kept; the next kernel_reconcile removes them. */
+void kernel_grace_over(struct kernel *k);
+
+/* A router withdrew, with lifetime 0, a route an earlier run may have made
+ * in `table`: adopted routes there to dst/plen via gw (:: = on-link), any
+ * metric (slots may differ from the earlier run's), are no longer kept.
+ * True if any was. */
+bool kernel_release_adopted_routes(struct kernel *k, uint32_t table, const struct in6_addr *dst, uint8_t plen,
+				   const struct in6_addr *gw);
+
+/* The link `parent_ifindex` is gone: adopted sub-interfaces of it went with
+ * it, and an adopted VRF left with no adopted sub-interface elsewhere is no
+ * longer kept either.  True if anything was released. */
+bool kernel_release_adopted_parent(struct kernel *k, int parent_ifindex);
+
+/* The owned VRFs (at start: those re-adopted), with their aliases, for
+ * reservations after a restart.  *ret_vrfs is malloc'd (NULL when *ret_n is 0). */
 int kernel_list_owned_vrfs(struct kernel *k, struct kvrf **ret_vrfs, size_t *ret_n);
 
-/* Clean stop: delete every owned sub-interface and VRF, then every owned
- * route and address left anywhere else.  Returns the first error. */
+/* May a new VRF be called `vrf` and use `table`?  False when a foreign link
+ * has that name, another VRF uses that table, or the table holds any route
+ * (IPv4 or IPv6, ours included), and when that cannot be found out.  Reads
+ * the table's routes from the kernel: meant for the rare new PvD. */
+bool kernel_vrf_slot_usable(struct kernel *k, const char *vrf, uint32_t table);
+
+/* Clean stop: delete every owned sub-interface and VRF, and our routes left
+ * in their tables (unreachable routes outlive the VRF); the record then lists
+ * only what could not be deleted.  Returns the first error. */
 int kernel_remove_all(struct kernel *k);
 
 /* Link lookups from the link cache (kept current by the event socket). */

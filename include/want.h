@@ -3,7 +3,7 @@
 /*
  * The desired kernel state, computed from the registry: pure, no I/O, the
  * same input always gives the same output (in registry order).  Per PvD: a
- * VRF and its table ending in unreachable defaults; per (PvD, link) a
+ * VRF and its table ending in unreachable defaults (IPv6 and IPv4); per (PvD, link) a
  * sub-interface; the PvD's SLAAC addresses, on-link prefix routes, default
  * routes via its routers and RIO routes, with the lifetimes left at `now`.
  */

@@ -16,6 +16,10 @@
  * an ev_io (sd_bus_get_fd/get_events) and an ev_timer (sd_bus_get_timeout)
  * before the loop blocks, and both call sd_bus_process() until it has
  * nothing left to do (bounded per wakeup; the timer then fires at once).
+ *
+ * A connection that goes away (dbus-daemon restarted) is opened again after
+ * RECONNECT_FIRST, doubling to RECONNECT_MAX; once the name is ours again,
+ * bus_sync() publishes every PvD anew, so clients see PvdAdded for each.
  */
 #include <arpa/inet.h>
 #include <assert.h>
@@ -38,6 +42,8 @@
 #define PVD_INTERFACE		"org.pvd.Pvd"
 #define ERROR_NO_SUCH_PVD	"org.pvd.Error.NoSuchPvd"
 #define PROCESS_MAX		64	/* messages per wakeup, so RAs and timers run too */
+#define RECONNECT_FIRST		1.0	/* seconds */
+#define RECONNECT_MAX		60.0
 
 /* org.pvd.Pvd properties.  Those before _PROP_TRACKED can change and are
  * compared by bus_sync(); Name and Implicit are the PvD's identity. */
@@ -106,7 +112,9 @@ struct bus {
 	int io_events;
 	ev_timer timer;
 	ev_prepare prepare;
-	bool attached;
+	bool named;			/* connected and the name ours: publish */
+	ev_timer reconnect;
+	double reconnect_delay;		/* before the next attempt */
 
 	const struct pvd_registry *registry;
 	const struct pvdinfo_table *info;
@@ -578,6 +586,19 @@ static int manager_get_counters(sd_bus *bus, const char *path, const char *inter
 	return sd_bus_message_close_container(reply);
 }
 
+static int manager_get_reconciles(sd_bus *bus, const char *path, const char *interface, const char *property,
+				  sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	const struct bus *b = userdata;
+
+	(void)bus;
+	(void)path;
+	(void)interface;
+	(void)property;
+	(void)error;
+	return sd_bus_message_append(reply, "t", *b->counters.reconciles);
+}
+
 static int method_list_pvds(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	const struct bus *b = userdata;
@@ -639,6 +660,7 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("DroppedRAs", "a{st}", manager_get_counters, 0, 0),
 	SD_BUS_PROPERTY("IgnoredOptions", "a{st}", manager_get_counters, 0, 0),
 	SD_BUS_PROPERTY("Refusals", "a{st}", manager_get_counters, 0, 0),
+	SD_BUS_PROPERTY("Reconciles", "t", manager_get_reconciles, 0, 0),
 	SD_BUS_METHOD_WITH_ARGS("ListPvds", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(so)", pvds),
 				method_list_pvds, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("GetPvd", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", pvd),
@@ -741,7 +763,7 @@ void bus_sync(struct bus *b, const struct pvd_registry *registry)
 	bool set_changed = false;
 	int r;
 
-	if (!b || !b->attached)
+	if (!b || !b->named)
 		return;
 	assert(registry == b->registry);
 	for (size_t i = b->n_pub; i-- > 0;)
@@ -770,12 +792,42 @@ void bus_sync(struct bus *b, const struct pvd_registry *registry)
 
 /* ---- the connection on the libev loop ---- */
 
-static void bus_detach(struct bus *b)
+/* Off the loop, and the objects of that connection forgotten: they were
+ * registered on it, and a new connection publishes them anew. */
+static void bus_drop(struct bus *b)
 {
 	ev_io_stop(b->loop, &b->io);
 	ev_timer_stop(b->loop, &b->timer);
 	ev_prepare_stop(b->loop, &b->prepare);
-	b->attached = false;
+	b->io_events = 0;
+	b->named = false;
+	for (size_t i = 0; i < b->n_pub; i++)
+		published_clear(&b->pub[i]);
+	b->n_pub = 0;
+	b->bus = sd_bus_flush_close_unref(b->bus);
+}
+
+/* The next attempt after the current delay, which then doubles. */
+static void bus_retry(struct bus *b)
+{
+	ev_timer_set(&b->reconnect, b->reconnect_delay, 0);
+	ev_timer_start(b->loop, &b->reconnect);
+	b->reconnect_delay = b->reconnect_delay * 2 < RECONNECT_MAX ? b->reconnect_delay * 2 : RECONNECT_MAX;
+}
+
+/* The connection failed: once working, it is lost (said once, as a
+ * warning); still connecting, the attempt failed (debug: it repeats). */
+static void bus_lost(struct bus *b, int error)
+{
+	if (b->named) {
+		log_warning("D-Bus connection lost: %s; reconnecting", strerror(-error));
+		b->reconnect_delay = RECONNECT_FIRST;
+	} else {
+		log_debug("D-Bus: cannot connect to the system bus: %s; next attempt in %g s", strerror(-error),
+			  b->reconnect_delay);
+	}
+	bus_drop(b);
+	bus_retry(b);
 }
 
 static void bus_process(struct bus *b)
@@ -786,9 +838,7 @@ static void bus_process(struct bus *b)
 		if (r == 0)
 			return;
 		if (r < 0) {
-			log_warning("D-Bus connection lost: %s; org.pvd is unavailable until pvd-vrfd restarts",
-				    strerror(-r));
-			bus_detach(b);
+			bus_lost(b, r);
 			return;
 		}
 	}
@@ -819,9 +869,7 @@ static void on_bus_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 	(void)revents;
 	events = sd_bus_get_events(b->bus);
 	if (events < 0) {
-		log_warning("D-Bus connection lost: %s; org.pvd is unavailable until pvd-vrfd restarts",
-			    strerror(-events));
-		bus_detach(b);
+		bus_lost(b, events);
 		return;
 	}
 	want = (events & POLLIN ? EV_READ : 0) | (events & POLLOUT ? EV_WRITE : 0);
@@ -841,11 +889,84 @@ static void on_bus_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 	ev_timer_start(loop, &b->timer);
 }
 
+static void bus_named(struct bus *b)
+{
+	b->named = true;
+	b->reconnect_delay = RECONNECT_FIRST;
+}
+
+/* The RequestName reply on a new connection (org.freedesktop.DBus: 1 primary
+ * owner, 4 already the owner; we never queue). */
+static int on_name(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct bus *b = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	uint32_t reply = 0;
+
+	(void)error;
+	if (e)
+		log_warning("D-Bus: cannot own %s: %s", BUS_NAME, e->message);
+	else if (sd_bus_message_read(m, "u", &reply) < 0 || (reply != 1 && reply != 4))
+		log_warning("D-Bus: cannot own %s: it has another owner", BUS_NAME);
+	if (e || (reply != 1 && reply != 4)) {
+		/* bus_lost() from the loop, outside this callback of the connection. */
+		sd_bus_close(b->bus);
+		return 0;
+	}
+	bus_named(b);
+	log_info("%s on the system bus again", BUS_NAME);
+	bus_sync(b, b->registry);
+	return 0;
+}
+
+/*
+ * A connection, the Manager, and the name: synchronously at start, so that
+ * a second instance or a missing policy (-EEXIST, -EACCES) is reported
+ * before the daemon says it started; asynchronously on reconnection, so that
+ * a slow bus never holds up the loop (and the watchdog).
+ */
+static int bus_connect(struct bus *b, bool sync)
+{
+	int r;
+
+	r = sd_bus_open_system(&b->bus);
+	if (r >= 0)
+		r = sd_bus_add_object_vtable(b->bus, NULL, BUS_MANAGER_PATH, MANAGER_INTERFACE, manager_vtable, b);
+	if (r >= 0)
+		r = sd_bus_add_object_manager(b->bus, NULL, BUS_MANAGER_PATH);
+	if (r >= 0)
+		r = sync ? sd_bus_request_name(b->bus, BUS_NAME, 0) :
+			   sd_bus_request_name_async(b->bus, NULL, BUS_NAME, 0, on_name, b);
+	if (r >= 0)
+		r = sd_bus_get_fd(b->bus);
+	if (r < 0) {
+		b->bus = sd_bus_flush_close_unref(b->bus);
+		return r;
+	}
+	ev_io_set(&b->io, r, 0);
+	ev_prepare_start(b->loop, &b->prepare);
+	if (sync)
+		bus_named(b);
+	return 0;
+}
+
+static void on_reconnect(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct bus *b = w->data;
+	int r;
+
+	(void)loop;
+	(void)revents;
+	r = bus_connect(b, false);
+	if (r < 0)
+		bus_lost(b, r);
+}
+
 int bus_open(struct ev_loop *loop, const struct pvd_registry *registry,
 	     const struct bus_counters *counters, const char *run_dir, struct bus **ret)
 {
 	struct bus *b;
-	int fd, r;
+	int r;
 
 	assert(loop && registry && counters && ret);
 	b = calloc(1, sizeof(*b));
@@ -853,38 +974,20 @@ int bus_open(struct ev_loop *loop, const struct pvd_registry *registry,
 		return -ENOMEM;
 	*b = (struct bus) {
 		.loop = loop, .registry = registry, .counters = *counters, .run_dir = run_dir,
+		.reconnect_delay = RECONNECT_FIRST,
 	};
-	r = sd_bus_open_system(&b->bus);
-	if (r < 0)
-		goto fail;
-	r = sd_bus_add_object_vtable(b->bus, NULL, BUS_MANAGER_PATH, MANAGER_INTERFACE, manager_vtable, b);
-	if (r < 0)
-		goto fail;
-	r = sd_bus_add_object_manager(b->bus, NULL, BUS_MANAGER_PATH);
-	if (r < 0)
-		goto fail;
-	/* Synchronous, once at start: a second instance or a missing policy
-	 * (-EEXIST, -EACCES) is reported before the daemon says it started. */
-	r = sd_bus_request_name(b->bus, BUS_NAME, 0);
-	if (r < 0)
-		goto fail;
-	fd = sd_bus_get_fd(b->bus);
-	if (fd < 0) {
-		r = fd;
-		goto fail;
-	}
-	ev_io_init(&b->io, on_bus_io, fd, 0);
+	ev_io_init(&b->io, on_bus_io, -1, 0);
 	ev_timer_init(&b->timer, on_bus_timer, 0, 0);
 	ev_prepare_init(&b->prepare, on_bus_prepare);
-	b->io.data = b->timer.data = b->prepare.data = b;
-	ev_prepare_start(loop, &b->prepare);
-	b->attached = true;
+	ev_timer_init(&b->reconnect, on_reconnect, 0, 0);
+	b->io.data = b->timer.data = b->prepare.data = b->reconnect.data = b;
+	r = bus_connect(b, true);
+	if (r < 0) {
+		free(b);
+		return r;
+	}
 	*ret = b;
 	return 0;
-fail:
-	sd_bus_flush_close_unref(b->bus);
-	free(b);
-	return r;
 }
 
 void bus_set_info(struct bus *b, const struct pvdinfo_table *info)
@@ -897,12 +1000,9 @@ struct bus *bus_close(struct bus *b)
 {
 	if (!b)
 		return NULL;
-	if (b->attached)
-		bus_detach(b);
-	for (size_t i = 0; i < b->n_pub; i++)
-		published_clear(&b->pub[i]);
+	ev_timer_stop(b->loop, &b->reconnect);
+	bus_drop(b);
 	free(b->pub);
-	sd_bus_flush_close_unref(b->bus);
 	free(b);
 	return NULL;
 }

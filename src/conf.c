@@ -23,12 +23,14 @@ void conf_defaults(struct conf *ret)
 	*ret = (struct conf) {
 		.n_links = 1,
 		.links = { "*" },
+		.require_accept_ra = true,
 		.table_min = 1000,
 		.table_max = 1999,
 		.implicit_pvds = true,
 		.keep_on_exit = false,
 		.subif_kind = CONF_SUBIF_IPVLAN,
 		.adopt_grace = 30,
+		.carrier_loss_grace = 5,
 		.log_level = LOG_INFO,
 		.caps = {
 			.pvds = 64, .pvds_per_link = 16, .routers = 8, .prefixes = 16,
@@ -169,9 +171,11 @@ static const char *parse_dir(const char *value, char *ret, size_t size)
 #define DIR_KEY(fn, field) \
 	static const char *fn(const char *v, struct conf *c) { return parse_dir(v, c->field, sizeof(c->field)); }
 
+BOOL_KEY(parse_require_accept_ra, require_accept_ra)
 BOOL_KEY(parse_implicit, implicit_pvds)
 BOOL_KEY(parse_keep, keep_on_exit)
 UINT_KEY(parse_grace, adopt_grace, 0, 3600)
+UINT_KEY(parse_carrier_grace, carrier_loss_grace, 0, 3600)
 UINT_KEY(parse_max_pvds, caps.pvds, 1, 1024)
 UINT_KEY(parse_max_pvds_per_link, caps.pvds_per_link, 1, 256)
 UINT_KEY(parse_max_routers, caps.routers, 1, 64)
@@ -190,11 +194,13 @@ static const struct {
 	conf_value_parser parse;
 } conf_keys[] = {
 	{ "links", parse_links },
+	{ "require_accept_ra", parse_require_accept_ra },
 	{ "table_range", parse_table_range },
 	{ "implicit_pvds", parse_implicit },
 	{ "keep_on_exit", parse_keep },
 	{ "subinterface_kind", parse_subif_kind },
 	{ "adopt_grace", parse_grace },
+	{ "carrier_loss_grace", parse_carrier_grace },
 	{ "log_level", parse_log_level },
 	{ "max_pvds", parse_max_pvds },
 	{ "max_pvds_per_link", parse_max_pvds_per_link },

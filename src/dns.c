@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -9,6 +10,10 @@
 #include <unistd.h>
 
 #include "dns.h"
+
+/* The first line of every file we write: how dns_prune() tells ours. */
+#define DNS_HEADER_HEAD "# resolv.conf of PvD "
+#define DNS_HEADER_TAIL ", written by pvd-vrfd: do not edit.\n"
 
 static bool name_is_safe(const char *s)
 {
@@ -23,7 +28,8 @@ static bool name_is_safe(const char *s)
 /* The VRF name is ours ("pvd" + hex), but it becomes a path: check anyway. */
 static bool vrf_is_safe(const char *vrf)
 {
-	return !strncmp(vrf, "pvd", 3) && strlen(vrf) < IFNAMSIZ && strspn(vrf + 3, "0123456789abcdef") == strlen(vrf + 3);
+	return !strncmp(vrf, "pvd", 3) && strlen(vrf) > 3 && strlen(vrf) < IFNAMSIZ &&
+	       strspn(vrf + 3, "0123456789abcdef") == strlen(vrf + 3);
 }
 
 __attribute__((format(printf, 4, 5)))
@@ -87,7 +93,7 @@ int dns_format_zones(const struct pvd *p, const char (*zones)[NDISC_NAME_MAX + 1
 
 	if (!vrf_is_safe(p->vrf) || (!p->implicit && !name_is_safe(p->name)))
 		return -EINVAL;
-	r = append(buf, size, &len, "# resolv.conf of PvD %s (VRF %s), written by pvd-vrfd: do not edit.\n",
+	r = append(buf, size, &len, DNS_HEADER_HEAD "%s (VRF %s)" DNS_HEADER_TAIL,
 		   p->implicit ? "(implicit)" : p->name, p->vrf);
 	for (size_t i = 0; r == 0 && i < p->n_objs; i++) {
 		const struct pvd_obj *o = &p->objs[i];
@@ -182,4 +188,91 @@ int dns_remove(const char *run_dir, const char *vrf)
 	if (rmdir(dir) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+/* Is dirfd/resolv.conf a regular file whose first line is our header? */
+static bool dns_file_is_ours(int dirfd)
+{
+	size_t head = strlen(DNS_HEADER_HEAD), tail = strlen(DNS_HEADER_TAIL), len;
+	char line[512];
+	struct stat st;
+	ssize_t n;
+	char *nl;
+	int fd;
+
+	fd = openat(dirfd, "resolv.conf", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, line, sizeof(line) - 1) : -1;
+	close(fd);
+	if (n <= 0)
+		return false;
+	line[n] = '\0';
+	nl = strchr(line, '\n');
+	if (!nl)
+		return false;
+	len = (size_t)(nl + 1 - line);
+	return len >= head + tail && !strncmp(line, DNS_HEADER_HEAD, head) &&
+	       !strncmp(nl + 1 - tail, DNS_HEADER_TAIL, tail);
+}
+
+/* RUN_DIR/<name>/ is a directory whose one entry is our resolv.conf. */
+static bool dns_dir_is_ours(int run_fd, const char *name)
+{
+	bool only_resolv_conf = true;
+	struct dirent *e;
+	DIR *dir;
+	int fd;
+
+	fd = openat(run_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	if (!dns_file_is_ours(fd)) {
+		close(fd);
+		return false;
+	}
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return false;
+	}
+	while (only_resolv_conf && (e = readdir(dir)))
+		only_resolv_conf = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+				   !strcmp(e->d_name, "resolv.conf");
+	closedir(dir);
+	return only_resolv_conf;
+}
+
+int dns_prune(const char *run_dir, const char (*keep)[IFNAMSIZ], size_t n_keep)
+{
+	struct dirent *e;
+	int run_fd, first = 0, removed = 0;
+	DIR *dir;
+
+	run_fd = open(run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (run_fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	dir = fdopendir(run_fd);
+	if (!dir) {
+		first = -errno;
+		close(run_fd);
+		return first;
+	}
+	while ((e = readdir(dir))) {
+		bool kept = false;
+		int r;
+
+		if (!vrf_is_safe(e->d_name))
+			continue;
+		for (size_t i = 0; i < n_keep && !kept; i++)
+			kept = !strcmp(keep[i], e->d_name);
+		if (kept || !dns_dir_is_ours(run_fd, e->d_name))
+			continue;
+		r = dns_remove(run_dir, e->d_name);
+		if (r < 0 && first == 0)
+			first = r;
+		removed += r == 0;
+	}
+	closedir(dir);
+	return first < 0 ? first : removed;
 }

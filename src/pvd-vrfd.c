@@ -11,7 +11,10 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <ifaddrs.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,9 +42,38 @@
 #define ROUTE_PROTO 249		/* "pvd" in /etc/iproute2/rt_protos.d/pvd-vrfd.conf */
 #define ADDR_PROTO 249
 #define VRF_PREFIX "pvd"
+/* A failed reconciliation is retried after 1 s, doubling up to 60 s. */
+#define RETRY_FIRST 1.0
+#define RETRY_MAX 60.0
+/* Router Solicitations on a link that came up: RFC 4861 §6.3.7's random
+ * initial delay, then RFC 7559 §2's exponential backoff until an RA comes. */
+#define RS_MAX_DELAY 1.0	/* MAX_RTR_SOLICITATION_DELAY */
+#define RS_IRT 4.0		/* RTR_SOLICITATION_INTERVAL */
+#define RS_MRT 3600.0		/* MAX_RTR_SOLICITATION_INTERVAL */
+
+/* Whether a link is managed, decided when first needed and again on the
+ * link's events, so that the decision is logged once, not per RA. */
+struct link_policy {
+	int ifindex;
+	bool managed;
+};
+
+/* A managed link's timers: the end of its carrier_loss_grace while it is
+ * down, and its next Router Solicitation after it came up.  Allocated one by
+ * one (libev holds pointers to the watchers), in a list. */
+struct link_watch {
+	struct daemon *d;
+	int ifindex;
+	char name[IFNAMSIZ];
+	ev_timer down;
+	ev_timer rs;
+	double rs_interval;		/* the last retransmission interval, 0 before the first */
+	struct link_watch *next;
+};
 
 struct daemon {
 	struct conf conf;
+	const char *config;		/* its path, read again on SIGHUP */
 	struct ev_loop *loop;
 	struct pvd_registry *registry;
 	struct kernel *kernel;
@@ -52,8 +84,15 @@ struct daemon {
 	ev_timer solicit;		/* RS retransmissions at start */
 	unsigned solicitations;
 	ev_idle reconcile;
-	ev_signal sigterm, sigint, sigusr1;
-	bool remove_stale;		/* false during the adoption grace period */
+	ev_timer retry;			/* after a failed reconciliation */
+	double retry_delay;		/* the next retry's, 0 after a success */
+	uint64_t reconciles;		/* completed reconciliations, for tests to wait on */
+	bool grace_over;		/* the adoption grace period ended, or never began */
+	bool run_dir_pruned;		/* stale RUN_DIR/<vrf>/ of an earlier run removed */
+	struct link_policy *policies;
+	size_t n_policies;
+	struct link_watch *watches;
+	ev_signal sigterm, sigint, sigusr1, sighup;
 	uint64_t dropped[_NDISC_REASON_MAX];	/* whole RAs, by reason */
 	uint64_t ignored[_NDISC_REASON_MAX];	/* single options, by reason */
 	uint64_t not_managed;		/* RAs on links we do not manage */
@@ -65,6 +104,10 @@ struct daemon {
 	struct pvdinfo_table *info;	/* per PvD: what D-Bus and resolv.conf show */
 	ev_timer info_timer;
 	uint64_t info_unfetchable;	/* H set on a PvD ID that is never fetched */
+	bool ready;			/* READY=1 sent */
+	char status[160];		/* the STATUS= last sent */
+	char last_error[96];		/* of the last failed reconciliation, "" if none */
+	ev_timer watchdog;		/* WATCHDOG=1, when the unit sets WatchdogSec= */
 };
 
 static uint64_t now_ms(void)
@@ -75,23 +118,12 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Links we listen on: configured, and never our own or loopback. */
-static bool link_is_managed(const struct daemon *d, int ifindex, char ifname[IFNAMSIZ])
+/* Links we may listen on: configured, and never our own or loopback. */
+static bool link_is_candidate(const struct daemon *d, const char *ifname)
 {
-	if (!if_indextoname(ifindex, ifname))
-		return false;
 	if (!strcmp(ifname, "lo") || !strncmp(ifname, VRF_PREFIX, strlen(VRF_PREFIX)))
 		return false;
 	return conf_link_matches(&d->conf, ifname);
-}
-
-static uint32_t random_u32(void)
-{
-	uint32_t r;
-
-	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-		r = (uint32_t)random();
-	return r;
 }
 
 static int64_t wall_ms(void)
@@ -102,9 +134,154 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The name becomes a path under /proc: what the kernel's dev_valid_name()
+ * allows, and no more. */
+static bool link_name_is_valid(const char *ifname)
+{
+	size_t n = strnlen(ifname, IFNAMSIZ);
+
+	if (n == 0 || n == IFNAMSIZ || !strcmp(ifname, ".") || !strcmp(ifname, ".."))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (ifname[i] == '/' || ifname[i] == ':' || ifname[i] <= ' ' || ifname[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* /proc/sys/net/ipv6/conf/IFNAME/KEY as an integer. */
+static int link_sysctl(const char *ifname, const char *key, int *ret)
+{
+	char path[64 + IFNAMSIZ], buf[24], *end;
+	ssize_t n;
+	long v;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname, key);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (end == buf || (*end && *end != '\n') || errno || v < INT_MIN || v > INT_MAX)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}
+
+static struct link_policy *link_policy_find(struct daemon *d, int ifindex)
+{
+	for (size_t i = 0; i < d->n_policies; i++)
+		if (d->policies[i].ifindex == ifindex)
+			return &d->policies[i];
+	return NULL;
+}
+
+static void link_policy_drop(struct daemon *d, int ifindex)
+{
+	struct link_policy *lp = link_policy_find(d, ifindex);
+
+	if (lp)
+		*lp = d->policies[--d->n_policies];
+}
+
+/*
+ * Decide, now, whether a candidate link is managed, and log it when that is
+ * new or changed.  By default only where the kernel itself would accept RAs,
+ * by its own rule (ipv6_accept_ra(): accept_ra 1 unless forwarding, 2 even
+ * when forwarding): a forwarding link is a router's, and routers only check
+ * other routers' RAs for consistency (RFC 4861 §6.2.7), they do not become
+ * hosts of the PvDs in them (RFC 8801 §3 is host behaviour).
+ */
+static bool link_policy_decide(struct daemon *d, int ifindex, const char *ifname)
+{
+	struct link_policy *lp = link_policy_find(d, ifindex);
+	int accept_ra = 0, forwarding = 0, r = 0;
+	char why[96];
+	bool managed;
+
+	if (!d->conf.require_accept_ra) {
+		managed = true;
+		snprintf(why, sizeof(why), "require_accept_ra = no");
+	} else {
+		r = link_name_is_valid(ifname) ? 0 : -EINVAL;
+		if (r == 0)
+			r = link_sysctl(ifname, "accept_ra", &accept_ra);
+		if (r == 0)
+			r = link_sysctl(ifname, "forwarding", &forwarding);
+		managed = r == 0 && (forwarding ? accept_ra == 2 : accept_ra != 0);
+		if (r < 0)
+			snprintf(why, sizeof(why), "cannot read its accept_ra and forwarding: %s", strerror(-r));
+		else
+			snprintf(why, sizeof(why), "accept_ra %d, forwarding %d: the kernel %s RAs there", accept_ra,
+				 forwarding, managed ? "accepts" : "does not accept");
+	}
+	if (lp && lp->managed == managed)
+		return managed;
+	log_info("link '%s' %s (%s)", ifname, managed ? "managed" : "not managed", why);
+	if (!lp) {
+		struct link_policy *n = realloc(d->policies, (d->n_policies + 1) * sizeof(*n));
+
+		if (!n)
+			return managed;	/* decided again (and logged) next time */
+		d->policies = n;
+		lp = &d->policies[d->n_policies++];
+		lp->ifindex = ifindex;
+	}
+	lp->managed = managed;
+	return managed;
+}
+
+/* Links we listen on: candidates the policy above accepts. */
+static bool link_is_managed(struct daemon *d, int ifindex, char ifname[IFNAMSIZ])
+{
+	const struct link_policy *lp;
+
+	if (!if_indextoname(ifindex, ifname) || !link_is_candidate(d, ifname))
+		return false;
+	lp = link_policy_find(d, ifindex);
+	return lp ? lp->managed : link_policy_decide(d, ifindex, ifname);
+}
+
+/* The distinct links the registry holds state on; *ret is malloc'd. */
+static int registry_links(const struct pvd_registry *r, int **ret, size_t *ret_n)
+{
+	size_t n_pvds = pvd_registry_count(r), n_objs = 0, n = 0;
+	int *links;
+
+	for (size_t i = 0; i < n_pvds; i++)
+		n_objs += pvd_registry_get(r, i)->n_objs;
+	links = calloc(n_objs + 1, sizeof(*links));
+	if (!links)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_pvds; i++) {
+		const struct pvd *p = pvd_registry_get(r, i);
+
+		for (size_t j = 0; j < p->n_objs; j++) {
+			size_t k = 0;
+
+			while (k < n && links[k] != p->objs[j].ifindex)
+				k++;
+			if (k == n)
+				links[n++] = p->objs[j].ifindex;
+		}
+	}
+	*ret = links;
+	*ret_n = n;
+	return 0;
+}
+
 /* ---- resolv.conf files: one per PvD, removed with it ---- */
 
-static void dns_sync(struct daemon *d)
+/* With `prune`, also once per run: the directories an earlier run left for
+ * PvDs that did not come back; their VRFs are gone by now (the reconciliation
+ * that removes stale objects succeeded). */
+static void dns_sync(struct daemon *d, bool prune)
 {
 	size_t n = pvd_registry_count(d->registry);
 	char (*now)[IFNAMSIZ] = calloc(n + 1, IFNAMSIZ);
@@ -136,6 +313,17 @@ static void dns_sync(struct daemon *d)
 	free(d->dns_vrfs);
 	d->dns_vrfs = now;
 	d->n_dns_vrfs = n;
+	if (!prune || d->run_dir_pruned)
+		return;
+	r = dns_prune(d->conf.run_dir, d->dns_vrfs, d->n_dns_vrfs);
+	if (r < 0) {
+		log_warning("cannot remove stale directories from %s: %s, ignoring", d->conf.run_dir, strerror(-r));
+		return;
+	}
+	if (r > 0)
+		log_info("removed %d stale resolv.conf director%s of an earlier run from %s", r, r == 1 ? "y" : "ies",
+			 d->conf.run_dir);
+	d->run_dir_pruned = true;
 }
 
 /* ---- PvD Additional Information (RFC 8801 §4) ----
@@ -230,7 +418,7 @@ static void on_info_done(void *userdata, const char *pvd_id, struct pvdinfo *res
 	/* The scheduler refuses a valid object fetched before the PvD changed;
 	 * a failure is shown in any case (a fetch made stale by a Sequence
 	 * change or the PvD's removal was cancelled, so never reports). */
-	if (!info_sched_done(d->sched, pvd_id, ok, expires, now, random_u32()) && ok) {
+	if (!info_sched_done(d->sched, pvd_id, ok, expires, now, arc4random()) && ok) {
 		log_debug("PvD '%s': additional information result dropped: the PvD changed meanwhile", pvd_id);
 		changed(d);
 		return;
@@ -299,7 +487,7 @@ static void info_sync(struct daemon *d)
 			 * a different Sequence Number value ... hosts MUST
 			 * deprecate the additional information": at once. */
 			if (info_sched_update(d->sched, p->name, p->objs[k].ifindex, h, p->sequence, p->delay, now,
-					      random_u32())) {
+					      arc4random())) {
 				fetch_cancel(d->fetch, p->name);
 				pvdinfo_set(e, h ? PVDINFO_PENDING : PVDINFO_NONE, "%s", "");
 			}
@@ -336,7 +524,7 @@ static void info_sync(struct daemon *d)
 			continue;
 		}
 		log_warning("PvD '%s': cannot fetch its additional information: %s", name, strerror(-r));
-		info_sched_done(d->sched, name, false, 0, now, random_u32());
+		info_sched_done(d->sched, name, false, 0, now, arc4random());
 		info_set(d, name, PVDINFO_INVALID, strerror(-r));
 	}
 	next = info_sched_next(d->sched);
@@ -378,6 +566,77 @@ static void changed(struct daemon *d)
 	ev_idle_start(d->loop, &d->reconcile);
 }
 
+/* A failed reconciliation (kernel.c logged each failure) is tried again
+ * after RETRY_FIRST, doubling to RETRY_MAX, not only at the next RA or
+ * expiry; any success resets the delay.  An RA in between reconciles too,
+ * and does not postpone the pending retry. */
+static void retry_later(struct daemon *d, int error)
+{
+	if (ev_is_active(&d->retry))
+		return;
+	if (d->retry_delay == 0)
+		d->retry_delay = RETRY_FIRST;
+	log_warning("kernel reconciliation incomplete: %s; retrying in %g s", strerror(-error), d->retry_delay);
+	ev_timer_set(&d->retry, d->retry_delay, 0);
+	ev_timer_start(d->loop, &d->retry);
+	d->retry_delay = d->retry_delay * 2 < RETRY_MAX ? d->retry_delay * 2 : RETRY_MAX;
+}
+
+/* ---- the service manager (sd_notify(3); a no-op without NOTIFY_SOCKET) ---- */
+
+/* STATUS= after each reconciliation, sent only when its text changed; the
+ * first one comes with READY=1, so that units ordered after pvd-vrfd find
+ * the state of an earlier run re-adopted and reconciled, not half-built. */
+static void notify_status(struct daemon *d)
+{
+	size_t n_pvds = pvd_registry_count(d->registry), n_links = 0;
+	char status[sizeof(d->status)];
+	int *links = NULL;
+
+	if (registry_links(d->registry, &links, &n_links) < 0)
+		n_links = 0;
+	free(links);
+	snprintf(status, sizeof(status), "%zu PvD%s on %zu link%s%s%s", n_pvds, n_pvds == 1 ? "" : "s", n_links,
+		 n_links == 1 ? "" : "s", d->last_error[0] ? "; last error: " : "", d->last_error);
+	if (d->ready && !strcmp(status, d->status))
+		return;
+	snprintf(d->status, sizeof(d->status), "%s", status);
+	sd_notifyf(0, "%sSTATUS=%s", d->ready ? "" : "READY=1\n", status);
+	d->ready = true;
+}
+
+/* From the event loop itself: a loop that is stuck sends nothing, and
+ * systemd restarts the daemon after WatchdogSec=.  Half the interval, as
+ * sd_watchdog_enabled(3) recommends. */
+static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void watchdog_start(struct daemon *d)
+{
+	uint64_t usec = 0;
+	int r = sd_watchdog_enabled(0, &usec);
+
+	if (r < 0)
+		log_warning("cannot read the watchdog settings (WATCHDOG_USEC): %s, running without", strerror(-r));
+	if (r <= 0)
+		return;
+	ev_timer_init(&d->watchdog, on_watchdog, 0, usec / 2e6);
+	ev_timer_start(d->loop, &d->watchdog);
+	log_info("watchdog: notifying systemd every %g s", usec / 2e6);
+}
+
+static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	changed(w->data);
+}
+
 static void on_reconcile(struct ev_loop *loop, ev_idle *w, int revents)
 {
 	struct daemon *d = w->data;
@@ -389,16 +648,28 @@ static void on_reconcile(struct ev_loop *loop, ev_idle *w, int revents)
 	r = want_build(d->registry, now_ms(), &want);
 	if (r < 0) {
 		log_error("cannot build the desired kernel state: %s", strerror(-r));
+		snprintf(d->last_error, sizeof(d->last_error), "desired state: %s", strerror(-r));
+		retry_later(d, r);
+		notify_status(d);
 		return;
 	}
-	r = kernel_reconcile(d->kernel, &want.state, d->remove_stale);
-	if (r < 0)
-		log_warning("kernel reconciliation incomplete: %s", strerror(-r));
+	r = kernel_reconcile(d->kernel, &want.state);
 	want_free(&want);
+	if (r < 0) {
+		snprintf(d->last_error, sizeof(d->last_error), "reconciliation: %s", strerror(-r));
+		retry_later(d, r);
+	} else {
+		if (d->retry_delay > 0)
+			log_info("kernel reconciliation complete again");
+		ev_timer_stop(loop, &d->retry);
+		d->retry_delay = 0;
+	}
 	info_sync(d);
-	dns_sync(d);
+	dns_sync(d, r == 0 && d->grace_over);
 	bus_sync(d->bus, d->registry);
 	schedule_expiry(d);
+	d->reconciles++;
+	notify_status(d);
 }
 
 static void on_expiry(struct ev_loop *loop, ev_timer *w, int revents)
@@ -412,6 +683,12 @@ static void on_expiry(struct ev_loop *loop, ev_timer *w, int revents)
 	schedule_expiry(d);
 }
 
+static void end_grace(struct daemon *d)
+{
+	d->grace_over = true;
+	kernel_grace_over(d->kernel);
+}
+
 static void on_grace_over(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
@@ -419,11 +696,28 @@ static void on_grace_over(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	log_info("adoption grace period over: removing what no RA refreshed");
-	d->remove_stale = true;
+	end_grace(d);
 	changed(d);
 }
 
 /* ---- Router Advertisements in ---- */
+
+static struct link_watch *link_watch_find(struct daemon *d, int ifindex)
+{
+	for (struct link_watch *w = d->watches; w; w = w->next)
+		if (w->ifindex == ifindex)
+			return w;
+	return NULL;
+}
+
+/* An RA arrived on the link: RFC 7559 §2, solicitations stop. */
+static void link_solicited(struct daemon *d, int ifindex)
+{
+	struct link_watch *w = link_watch_find(d, ifindex);
+
+	if (w)
+		ev_timer_stop(d->loop, &w->rs);
+}
 
 static void handle_packet(struct daemon *d, const uint8_t *buf, size_t len, const struct in6_addr *src,
 			  int hop_limit, int ifindex)
@@ -453,6 +747,7 @@ static void handle_packet(struct daemon *d, const uint8_t *buf, size_t len, cons
 	}
 	log_debug("RA from %s on '%s'%s%s", from, ifname, ra.has_pvd ? " for PvD " : "",
 		  ra.has_pvd ? ra.pvd.fqdn : "");
+	link_solicited(d, ifindex);
 	if (pvd_registry_handle_ra(d->registry, &ra, ifname, now_ms()) > 0)
 		changed(d);
 }
@@ -479,9 +774,37 @@ static void on_icmp6(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+/* From the link's link-local address, with its link-layer address in a
+ * Source Link-Layer Address option (RFC 4861 §4.1, §6.3.7: so that routers
+ * can answer by unicast without resolving us first). */
 static void solicit(struct daemon *d, int ifindex, const char *ifname)
 {
-	int r = icmp6_send_rs(d->icmp_fd, ifindex);
+	struct ifaddrs *ifas = NULL;
+	struct sockaddr_in6 sin6;
+	struct sockaddr_ll sll = { 0 };
+	struct in6_addr lla;
+	bool have_lla = false;
+	size_t lladdr_len = 0;
+	int r;
+
+	if (getifaddrs(&ifas) == 0) {
+		for (struct ifaddrs *i = ifas; i; i = i->ifa_next) {
+			if (!i->ifa_addr || strcmp(i->ifa_name, ifname))
+				continue;
+			if (i->ifa_addr->sa_family == AF_INET6 && !have_lla) {
+				memcpy(&sin6, i->ifa_addr, sizeof(sin6));
+				if (IN6_IS_ADDR_LINKLOCAL(&sin6.sin6_addr)) {
+					lla = sin6.sin6_addr;
+					have_lla = true;
+				}
+			} else if (i->ifa_addr->sa_family == AF_PACKET) {
+				memcpy(&sll, i->ifa_addr, sizeof(sll));
+				lladdr_len = sll.sll_halen <= sizeof(sll.sll_addr) ? sll.sll_halen : 0;
+			}
+		}
+		freeifaddrs(ifas);
+	}
+	r = icmp6_send_rs(d->icmp_fd, ifindex, have_lla ? &lla : NULL, sll.sll_addr, lladdr_len);
 
 	if (r < 0)
 		log_warning("cannot send a Router Solicitation on '%s': %s", ifname, strerror(-r));
@@ -525,25 +848,201 @@ static void solicit_start(struct daemon *d)
 
 /* ---- kernel events ---- */
 
+/* `name` is NULL for a link that is gone from the kernel's list. */
+/* What an earlier run left on the link is not kept for its RAs either (the
+ * adoption grace period is for links that are still there). */
+static void forget_link(struct daemon *d, int ifindex, const char *name, const char *why)
+{
+	bool released = kernel_release_adopted_parent(d->kernel, ifindex);
+
+	/* RFC 8801 §4.4: failures count "for the duration of the local
+	 * network attachment": a new one starts clean. */
+	info_sched_forget_link(d->sched, ifindex);
+	if (pvd_registry_forget_link(d->registry, ifindex)) {
+		if (name)
+			log_info("link '%s' %s: forgetting its PvD state", name, why);
+		else
+			log_info("link %d %s: forgetting its PvD state", ifindex, why);
+	} else if (!released)
+		return;
+	changed(d);
+}
+
+/* A router withdrew a route (lifetime 0): if an earlier run made it, it
+ * goes now, not at the end of the grace period. */
+static void on_withdrawn(void *userdata, uint32_t table, const struct pvd_obj *o)
+{
+	struct daemon *d = userdata;
+	struct in6_addr dst = o->kind == PVD_OBJ_ROUTER ? in6addr_any : o->addr;
+	const struct in6_addr *gw = o->kind == PVD_OBJ_PREFIX ? &in6addr_any : &o->router;
+
+	if (kernel_release_adopted_routes(d->kernel, table, &dst, o->kind == PVD_OBJ_ROUTER ? 0 : o->plen, gw))
+		changed(d);
+}
+
+/* ---- carrier loss and Router Solicitations, per link ---- */
+
+/* The link is gone or no longer managed: its timers go with it. */
+static void link_watch_drop(struct daemon *d, int ifindex)
+{
+	for (struct link_watch **p = &d->watches; *p; p = &(*p)->next) {
+		struct link_watch *w = *p;
+
+		if (w->ifindex != ifindex)
+			continue;
+		ev_timer_stop(d->loop, &w->down);
+		ev_timer_stop(d->loop, &w->rs);
+		*p = w->next;
+		free(w);
+		return;
+	}
+}
+
+/* A uniformly distributed factor in [-0.1, 0.1]: RFC 7559 §2's RAND. */
+static double rs_rand(void)
+{
+	return (arc4random() / 4294967295.0 - 0.5) / 5;
+}
+
+/* RFC 7559 §2: RT = IRT + RAND*IRT first, then 2*RTprev + RAND*RTprev,
+ * capped as MRT + RAND*MRT; MRC and MRD 0: until an RA arrives. */
+static void on_link_rs(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct link_watch *w = t->data;
+
+	(void)revents;
+	solicit(w->d, w->ifindex, w->name);
+	if (w->rs_interval == 0)
+		w->rs_interval = RS_IRT + rs_rand() * RS_IRT;
+	else
+		w->rs_interval = 2 * w->rs_interval + rs_rand() * w->rs_interval;
+	if (w->rs_interval > RS_MRT)
+		w->rs_interval = RS_MRT + rs_rand() * RS_MRT;
+	ev_timer_set(t, w->rs_interval, 0);
+	ev_timer_start(loop, t);
+}
+
+static void on_link_down_long(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct link_watch *w = t->data;
+
+	(void)loop;
+	(void)revents;
+	forget_link(w->d, w->ifindex, w->name, "down for longer than carrier_loss_grace");
+}
+
+static struct link_watch *link_watch_get(struct daemon *d, int ifindex, const char *name)
+{
+	struct link_watch *w = link_watch_find(d, ifindex);
+
+	if (!w) {
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			return NULL;
+		w->d = d;
+		w->ifindex = ifindex;
+		ev_timer_init(&w->down, on_link_down_long, 0, 0);
+		ev_timer_init(&w->rs, on_link_rs, 0, 0);
+		w->down.data = w->rs.data = w;
+		w->next = d->watches;
+		d->watches = w;
+	}
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	return w;
+}
+
+static bool link_has_state(struct daemon *d, int ifindex)
+{
+	int *links = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	if (registry_links(d->registry, &links, &n) < 0)
+		return true;	/* say so rather than not */
+	for (size_t i = 0; i < n && !found; i++)
+		found = links[i] == ifindex;
+	free(links);
+	return found;
+}
+
+/* Down (no carrier, or set down): like networkd's IgnoreCarrierLoss=, a
+ * short outage (a cable replugged, a switch rebooting, a Wi-Fi roam) keeps
+ * the PvDs, VRFs and addresses; what the kernel holds keeps its lifetimes. */
+static void link_down(struct daemon *d, int ifindex, const char *name)
+{
+	struct link_watch *w;
+
+	if (d->conf.carrier_loss_grace == 0) {
+		link_watch_drop(d, ifindex);
+		forget_link(d, ifindex, name, "down");
+		return;
+	}
+	w = link_watch_get(d, ifindex, name);
+	if (!w) {
+		forget_link(d, ifindex, name, "down");
+		return;
+	}
+	ev_timer_stop(d->loop, &w->rs);
+	if (ev_is_active(&w->down))
+		return;
+	if (link_has_state(d, ifindex))
+		log_info("link '%s' down: keeping its PvD state for %u s (carrier_loss_grace)", name,
+			 d->conf.carrier_loss_grace);
+	ev_timer_set(&w->down, d->conf.carrier_loss_grace, 0);
+	ev_timer_start(d->loop, &w->down);
+}
+
+/* Up: solicit on this link only, after RFC 4861 §6.3.7's random delay of up
+ * to MAX_RTR_SOLICITATION_DELAY, so that hosts that came up together do not
+ * solicit at once. */
+static void link_up(struct daemon *d, int ifindex, const char *name)
+{
+	struct link_watch *w = link_watch_get(d, ifindex, name);
+
+	if (!w) {
+		solicit(d, ifindex, name);
+		return;
+	}
+	if (ev_is_active(&w->down)) {
+		ev_timer_stop(d->loop, &w->down);
+		if (link_has_state(d, ifindex))
+			log_info("link '%s' up again within carrier_loss_grace: its PvD state kept", name);
+	}
+	if (ev_is_active(&w->rs))
+		return;
+	w->rs_interval = 0;
+	ev_timer_set(&w->rs, arc4random() / 4294967295.0 * RS_MAX_DELAY, 0);
+	ev_timer_start(d->loop, &w->rs);
+}
+
+/* A link appeared, went, was renamed or went up or down: decide again
+ * whether it is managed (its sysctls may have changed meanwhile; the kernel
+ * announces those only as RTM_NEWNETCONF, which we do not follow). */
 static void on_link_changed(void *userdata, int ifindex, const char *name, bool up, bool removed)
 {
 	struct daemon *d = userdata;
-	char ifname[IFNAMSIZ];
 
-	if (!strncmp(name, VRF_PREFIX, strlen(VRF_PREFIX)))
-		return;
-	if (removed || !up) {
-		/* RFC 8801 §4.4: failures count "for the duration of the local
-		 * network attachment": a new one starts clean. */
-		info_sched_forget_link(d->sched, ifindex);
-		if (pvd_registry_forget_link(d->registry, ifindex)) {
-			log_info("link '%s' %s: forgetting its PvD state", name, removed ? "removed" : "down");
+	/* One of ours removed (or a sub-interface with its parent): put back
+	 * what is still wanted, release what was adopted for it. */
+	if (!strncmp(name, VRF_PREFIX, strlen(VRF_PREFIX))) {
+		if (removed)
 			changed(d);
-		}
 		return;
 	}
-	if (link_is_managed(d, ifindex, ifname))
-		solicit_start(d);
+	if (removed || !link_is_candidate(d, name)) {
+		link_policy_drop(d, ifindex);
+		link_watch_drop(d, ifindex);
+		forget_link(d, ifindex, name, removed ? "removed" : "not managed");
+		return;
+	}
+	if (!link_policy_decide(d, ifindex, name)) {
+		link_watch_drop(d, ifindex);
+		forget_link(d, ifindex, name, "not managed");
+	} else if (!up) {
+		link_down(d, ifindex, name);
+	} else {
+		link_up(d, ifindex, name);
+	}
 }
 
 static void on_dad_failed(void *userdata, const char *dev, const struct in6_addr *addr)
@@ -554,12 +1053,117 @@ static void on_dad_failed(void *userdata, const char *dev, const struct in6_addr
 		changed(d);
 }
 
+/*
+ * Decide again for every link seen so far, and forget the state of every
+ * link the registry holds state on that is gone or no longer managed, and,
+ * with `events_lost`, down.  Then reconcile.
+ */
+static void recheck_links(struct daemon *d, bool events_lost)
+{
+	char ifname[IFNAMSIZ];
+	int *links = NULL, r;
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n_policies;) {
+		int ifindex = d->policies[i].ifindex;
+
+		if (kernel_link_name(d->kernel, ifindex, ifname) < 0 || !link_is_candidate(d, ifname)) {
+			link_policy_drop(d, ifindex);
+			continue;
+		}
+		link_policy_decide(d, ifindex, ifname);
+		i++;
+	}
+	r = registry_links(d->registry, &links, &n);
+	if (r < 0)
+		log_error("cannot list the links with PvD state: %s; keeping them until their next event",
+			  strerror(-r));
+	for (size_t i = 0; i < n; i++) {
+		if (kernel_link_name(d->kernel, links[i], ifname) < 0)
+			forget_link(d, links[i], NULL, events_lost ? "removed while events were lost" : "removed");
+		else if (!link_is_managed(d, links[i], ifname))
+			forget_link(d, links[i], ifname, "not managed");
+		else if (events_lost && !kernel_link_is_up(d->kernel, links[i]))
+			forget_link(d, links[i], ifname, "down while events were lost");
+	}
+	free(links);
+	changed(d);
+}
+
+/* Kernel events were lost (ENOBUFS; kernel.c logged it and refilled its
+ * link cache already), and an RTM_DELLINK or a link going down may be among
+ * them. */
 static void on_resync(void *userdata)
 {
-	struct daemon *d = userdata;
+	recheck_links(userdata, true);
+}
 
-	log_warning("netlink events were lost: resynchronising the kernel state");
-	changed(d);
+/* ---- SIGHUP: the configuration again ---- */
+
+/* Keys that shape what is already in the kernel or on disk: a VRF keeps its
+ * table, its sub-interfaces their kind, and the secret and the record of
+ * owned links their directories, until the daemon restarts. */
+static void keep_restart_keys(const struct conf *old, struct conf *c)
+{
+	if (c->table_min != old->table_min || c->table_max != old->table_max) {
+		log_warning("reload: table_range %u-%u needs a restart; keeping %u-%u", c->table_min, c->table_max,
+			    old->table_min, old->table_max);
+		c->table_min = old->table_min;
+		c->table_max = old->table_max;
+	}
+	if (c->subif_kind != old->subif_kind) {
+		log_warning("reload: subinterface_kind %s needs a restart; keeping %s",
+			    conf_subif_kind_to_string(c->subif_kind), conf_subif_kind_to_string(old->subif_kind));
+		c->subif_kind = old->subif_kind;
+	}
+	if (c->additional_info != old->additional_info ||
+	    strcmp(c->additional_info_ca_file, old->additional_info_ca_file)) {
+		log_warning("reload: additional_info and additional_info_ca_file need a restart; keeping %s%s%s",
+			    old->additional_info ? "yes" : "no", old->additional_info_ca_file[0] ? " with " : "",
+			    old->additional_info_ca_file);
+		c->additional_info = old->additional_info;
+		snprintf(c->additional_info_ca_file, sizeof(c->additional_info_ca_file), "%s",
+			 old->additional_info_ca_file);
+	}
+	if (strcmp(c->run_dir, old->run_dir)) {
+		log_warning("reload: run_dir %s needs a restart; keeping %s", c->run_dir, old->run_dir);
+		snprintf(c->run_dir, sizeof(c->run_dir), "%s", old->run_dir);
+	}
+	if (strcmp(c->state_dir, old->state_dir)) {
+		log_warning("reload: state_dir %s needs a restart; keeping %s", c->state_dir, old->state_dir);
+		snprintf(c->state_dir, sizeof(c->state_dir), "%s", old->state_dir);
+	}
+}
+
+/*
+ * Read the file again; a bad one changes nothing.  The link set, the
+ * accept_ra policy, the caps, the implicit-PvD switch and the log level
+ * apply at once: links no longer managed lose their PvD state, newly
+ * managed ones are solicited (RFC 4861 §6.3.7, as at start).
+ */
+static void reload(struct daemon *d)
+{
+	struct conf c;
+	char err[512];
+	int r;
+
+	if (d->ready)
+		sd_notify(0, "RELOADING=1");
+	conf_defaults(&c);
+	r = conf_load(d->config, &c, err, sizeof(err));
+	if (r < 0) {
+		log_error("reload: %s; keeping the running configuration", err);
+	} else {
+		keep_restart_keys(&d->conf, &c);
+		d->conf = c;
+		log_set_level(c.log_level);
+		pvd_registry_set_conf(d->registry, &d->conf);
+		log_info("reload: configuration %s applied", d->config);
+		recheck_links(d, false);
+		solicit_start(d);
+	}
+	if (d->ready)
+		sd_notify(0, "READY=1");
 }
 
 /* ---- counters, on SIGUSR1, into RUN_DIR/stats ---- */
@@ -580,6 +1184,7 @@ static void write_stats(struct daemon *d)
 		return;
 	}
 	fprintf(f, "pvds\t%zu\n", pvd_registry_count(d->registry));
+	fprintf(f, "reconciles\t%" PRIu64 "\n", d->reconciles);
 	fprintf(f, "ra-not-managed-link\t%" PRIu64 "\n", d->not_managed);
 	for (int i = 0; i < _NDISC_REASON_MAX; i++) {
 		if (d->dropped[i])
@@ -605,6 +1210,10 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	(void)revents;
 	if (w->signum == SIGUSR1) {
 		write_stats(d);
+		return;
+	}
+	if (w->signum == SIGHUP) {
+		reload(d);
 		return;
 	}
 	ev_break(loop, EVBREAK_ALL);
@@ -652,7 +1261,15 @@ static int load_secret(const char *state_dir, uint8_t secret[STABLE_SECRET_SIZE]
 	return r;
 }
 
-/* VRFs an earlier run left behind keep their names and tables. */
+/* New PvDs get only VRF names and tables nobody else uses. */
+static bool vrf_usable(void *userdata, const char *vrf, uint32_t table)
+{
+	return kernel_vrf_slot_usable(userdata, vrf, table);
+}
+
+/* VRFs an earlier run left behind (and the kernel re-adopted) keep their
+ * names and tables; they and what is on them wait for fresh RAs until the
+ * grace period ends. */
 static void adopt(struct daemon *d)
 {
 	struct kvrf *vrfs = NULL;
@@ -669,11 +1286,12 @@ static void adopt(struct daemon *d)
 		pvd_registry_reserve(d->registry, vrfs[i].alias, vrfs[i].name, vrfs[i].table);
 	}
 	free(vrfs);
-	d->remove_stale = n == 0 || d->conf.adopt_grace == 0;
-	if (!d->remove_stale) {
-		ev_timer_set(&d->grace, d->conf.adopt_grace, 0);
-		ev_timer_start(d->loop, &d->grace);
+	if (n == 0 || d->conf.adopt_grace == 0) {
+		end_grace(d);
+		return;
 	}
+	ev_timer_set(&d->grace, d->conf.adopt_grace, 0);
+	ev_timer_start(d->loop, &d->grace);
 }
 
 static void usage(FILE *f)
@@ -699,19 +1317,18 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	static struct daemon d;	/* signal watchers point into it */
-	const char *config = SYSCONFDIR "/pvd-vrfd.conf";
 	const struct kernel_events events = {
 		.link_changed = on_link_changed, .dad_failed = on_dad_failed, .resync_needed = on_resync,
 	};
 	uint8_t secret[STABLE_SECRET_SIZE];
 	bool check_only = false;
-	char err[512];
+	char err[512], owned[sizeof(d.conf.run_dir) + 8];
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config = optarg;
+			d.config = optarg;
 			break;
 		case OPT_CHECK:
 			check_only = true;
@@ -733,23 +1350,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (!d.config)
+		d.config = SYSCONFDIR "/pvd-vrfd.conf";
 	conf_defaults(&d.conf);
-	r = conf_load(config, &d.conf, err, sizeof(err));
+	r = conf_load(d.config, &d.conf, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "pvd-vrfd: %s\n", err);
 		return 2;
 	}
 	if (check_only) {
-		printf("%s: OK\n", config);
+		printf("%s: OK\n", d.config);
 		return 0;
 	}
 	log_set_level(d.conf.log_level);
 
-	if (load_secret(d.conf.state_dir, secret) < 0)
-		return 1;
-	r = pvd_registry_new(&d.conf, secret, &d.registry);
-	if (r < 0)
-		return 1;
+	/* First: it also refuses a kernel we cannot run on, before anything
+	 * is written. */
 	d.loop = EV_DEFAULT;
 	if (info_sched_new(&d.sched) < 0 || pvdinfo_table_new(&d.info) < 0) {
 		log_error("out of memory");
@@ -762,15 +1378,24 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	snprintf(owned, sizeof(owned), "%s/owned", d.conf.run_dir);
 	const struct kernel_config kconf = {
 		.route_proto = ROUTE_PROTO, .addr_proto = ADDR_PROTO, .vrf_prefix = VRF_PREFIX,
 		.subif_kind = d.conf.subif_kind == CONF_SUBIF_MACVLAN ? KERNEL_SUBIF_MACVLAN : KERNEL_SUBIF_IPVLAN,
+		.owned_path = owned,
 	};
 	r = kernel_open(d.loop, &kconf, &events, &d, &d.kernel);
 	if (r < 0) {
-		log_error("cannot open rtnetlink: %s", strerror(-r));
+		log_error("cannot start the kernel reconciler: %s", strerror(-r));
 		return 1;
 	}
+	if (load_secret(d.conf.state_dir, secret) < 0)
+		return 1;
+	r = pvd_registry_new(&d.conf, secret, &d.registry);
+	if (r < 0)
+		return 1;
+	pvd_registry_set_vrf_filter(d.registry, vrf_usable, d.kernel);
+	pvd_registry_set_withdraw_hook(d.registry, on_withdrawn, &d);
 	d.icmp_fd = icmp6_open();
 	if (d.icmp_fd < 0) {
 		log_error("cannot open the raw ICMPv6 socket: %s", strerror(-d.icmp_fd));
@@ -784,21 +1409,26 @@ int main(int argc, char **argv)
 	ev_idle_init(&d.reconcile, on_reconcile);
 	ev_timer_init(&d.info_timer, on_info_timer, 0, 0);
 	d.info_timer.data = &d;
+	ev_timer_init(&d.retry, on_retry, 0, 0);
+	d.retry.data = &d;
 	ev_signal_init(&d.sigterm, on_signal, SIGTERM);
 	ev_signal_init(&d.sigint, on_signal, SIGINT);
 	ev_signal_init(&d.sigusr1, on_signal, SIGUSR1);
+	ev_signal_init(&d.sighup, on_signal, SIGHUP);
 	d.icmp_io.data = d.expiry.data = d.grace.data = d.solicit.data = d.reconcile.data = &d;
-	d.sigterm.data = d.sigint.data = d.sigusr1.data = &d;
+	d.sigterm.data = d.sigint.data = d.sigusr1.data = d.sighup.data = &d;
 	ev_io_start(d.loop, &d.icmp_io);
 	ev_signal_start(d.loop, &d.sigterm);
 	ev_signal_start(d.loop, &d.sigint);
 	ev_signal_start(d.loop, &d.sigusr1);
+	ev_signal_start(d.loop, &d.sighup);
 
 	/* org.pvd is what the `pvd` client talks to, but the kernel side works
 	 * without it (and its tests run without a bus): no system bus, or no
 	 * right to the name, is a warning, not a failure. */
 	const struct bus_counters counters = {
 		.dropped = d.dropped, .ignored = d.ignored, .not_managed = &d.not_managed,
+		.reconciles = &d.reconciles,
 	};
 	r = bus_open(d.loop, d.registry, &counters, d.conf.run_dir, &d.bus);
 	if (r < 0)
@@ -809,8 +1439,10 @@ int main(int argc, char **argv)
 
 	adopt(&d);
 	solicit_start(&d);
-	log_info("pvd-vrfd %s started (config %s)", PACKAGE_VERSION, config);
-	sd_notify(0, "READY=1\nSTATUS=Listening for Router Advertisements");
+	watchdog_start(&d);
+	/* A first reconciliation with what was re-adopted; READY=1 follows it. */
+	changed(&d);
+	log_info("pvd-vrfd %s started (config %s)", PACKAGE_VERSION, d.config);
 	ev_run(d.loop, 0);
 
 	sd_notify(0, "STOPPING=1");
@@ -832,5 +1464,8 @@ int main(int argc, char **argv)
 	kernel_close(d.kernel);
 	pvd_registry_free(d.registry);
 	free(d.dns_vrfs);
+	free(d.policies);
+	while (d.watches)
+		link_watch_drop(&d, d.watches->ifindex);
 	return 0;
 }

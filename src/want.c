@@ -6,6 +6,7 @@
  * of its routers advertise the prefix, one default route per router.
  */
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ static void add_route(struct want *w, const struct kroute *rt)
 	for (size_t i = 0; i < w->state.n_routes; i++) {
 		struct kroute *o = &w->routes[i];
 
-		if (o->table == rt->table && o->plen == rt->plen && o->metric == rt->metric &&
+		if (o->family == rt->family && o->table == rt->table && o->plen == rt->plen && o->metric == rt->metric &&
 		    !memcmp(&o->dst, &rt->dst, sizeof(o->dst))) {
 			if (rt->lifetime > o->lifetime)
 				o->lifetime = rt->lifetime;
@@ -55,7 +56,7 @@ static void add_obj(struct want *w, const struct pvd *p, const struct pvd_obj *o
 		    uint64_t now)
 {
 	uint32_t valid = pvd_seconds_left(o->expires_ms, now);
-	struct kroute rt = { .table = p->table, .lifetime = valid };
+	struct kroute rt = { .family = AF_INET6, .table = p->table, .lifetime = valid };
 	int slot = pvd_router_slot(p, o->ifindex, &o->router);
 
 	if (valid == 0)		/* expired, the expiry timer not yet run */
@@ -109,7 +110,7 @@ int want_build(const struct pvd_registry *r, uint64_t now, struct want *w)
 		.vrfs = calloc(n_pvds + 1, sizeof(struct kvrf)),
 		.subifs = calloc(n_objs + 1, sizeof(struct ksubif)),
 		.addrs = calloc(n_objs + 1, sizeof(struct kaddr)),
-		.routes = calloc(n_objs + n_pvds + 1, sizeof(struct kroute)),
+		.routes = calloc(n_objs + 2 * n_pvds + 1, sizeof(struct kroute)),
 	};
 	if (!w->vrfs || !w->subifs || !w->addrs || !w->routes) {
 		want_free(w);
@@ -122,10 +123,11 @@ int want_build(const struct pvd_registry *r, uint64_t now, struct want *w)
 		snprintf(v->name, sizeof(v->name), "%s", p->vrf);
 		snprintf(v->alias, sizeof(v->alias), "%s", p->name);
 		v->table = p->table;
-		w->routes[w->state.n_routes++] = (struct kroute) {
-			.table = p->table, .lifetime = UINT32_MAX, .metric = WANT_METRIC_UNREACHABLE,
-			.unreachable = true,
-		};
+		for (int f = 0; f < 2; f++)	/* IPv6 and IPv4 alike: no fall-through */
+			w->routes[w->state.n_routes++] = (struct kroute) {
+				.family = f ? AF_INET : AF_INET6, .table = p->table, .lifetime = UINT32_MAX,
+				.metric = WANT_METRIC_UNREACHABLE, .unreachable = true,
+			};
 		for (size_t j = 0; j < p->n_objs; j++) {
 			const struct pvd_obj *o = &p->objs[j];
 			char subif[IFNAMSIZ];

@@ -623,6 +623,9 @@ static int cmd_monitor(sd_bus *bus)
 		return 1;
 	}
 	json_object_put(all);
+	/* On standard error, so the event stream stays as documented: from here
+	 * on no event is missed, which scripts (and the tests) can wait for. */
+	fputs("pvd: monitoring org.pvd\n", stderr);
 	r = sd_event_loop(ev);
 	sd_bus_detach_event(bus);
 	sd_event_unref(ev);

@@ -184,7 +184,7 @@ static void check(const struct conf *c, const struct pvd_registry *r, uint64_t n
 	}
 	for (size_t i = 0; i < w1.state.n_routes; i++)
 		for (size_t j = 0; j < i; j++)
-			ASSERT(!(w1.routes[i].table == w1.routes[j].table && w1.routes[i].plen == w1.routes[j].plen &&
+			ASSERT(!(w1.routes[i].family == w1.routes[j].family && w1.routes[i].table == w1.routes[j].table && w1.routes[i].plen == w1.routes[j].plen &&
 				 w1.routes[i].metric == w1.routes[j].metric &&
 				 !memcmp(&w1.routes[i].dst, &w1.routes[j].dst, 16)));
 	want_free(&w1);

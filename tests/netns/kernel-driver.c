@@ -5,10 +5,16 @@
  *
  *   kernel-driver [OPTIONS] reconcile [--remove-stale] [STATE]
  *   kernel-driver [OPTIONS] list-vrfs | remove-all | show-addrs
+ *   kernel-driver [OPTIONS] usable NAME TABLE
  *   kernel-driver [OPTIONS] watch SECONDS
  *
- * OPTIONS: -v (debug log), --prefix P (default "pvd"), --kind ipvlan|macvlan,
- * --route-proto N (249), --addr-proto N (249).
+ * OPTIONS: -v (debug log), --owned FILE (the record of owned links; needed
+ * by all but show-addrs), --prefix P (default "pvd"), --kind
+ * ipvlan|macvlan, --route-proto N (249), --addr-proto N (249).
+ *
+ * Each run is a restart of the reconciler: what FILE records is re-adopted
+ * and stays unconfirmed unless STATE has it; --remove-stale ends the grace
+ * period first (kernel_grace_over), so everything not in STATE goes.
  *
  * STATE (a file, or stdin when absent or "-"), one object a line, '#'
  * comments; lifetimes in seconds or "forever", pref low|medium|high:
@@ -16,10 +22,11 @@
  *   subif NAME PARENT VRF
  *   addr DEV ADDR/PLEN VALID PREFERRED
  *   route TABLE DST/PLEN GW|- DEV LIFETIME PREF METRIC
+ *   unreachable TABLE inet|inet6 METRIC          (default route)
  *
  * Output: list-vrfs prints "NAME TABLE ALIAS" lines; show-addrs prints
  * "DEV ADDR/PLEN proto N flags 0xF" for every IPv6 address (iproute2 6.1
- * does not show IFA_PROTO); watch prints "link IFINDEX NAME up|down
+ * does not show IFA_PROTO); usable prints "yes" or "no"; watch prints "link IFINDEX NAME up|down
  * [removed]", "dadfailed DEV ADDR", "resync".
  */
 #include <arpa/inet.h>
@@ -134,11 +141,22 @@ static int driver_line(struct kernel *k, struct driver_state *d, char *line)
 	if (!strcmp(f[0], "route") && n == 8 && d->st.n_routes < DRIVER_MAX) {
 		struct kroute *r = &d->routes[d->st.n_routes++];
 
+		r->family = AF_INET6;
 		snprintf(r->dev, sizeof(r->dev), "%s", f[4]);
 		if (driver_u32(f[1], &r->table) < 0 || driver_prefix(f[2], &r->dst, &r->plen) < 0 ||
 		    (strcmp(f[3], "-") && inet_pton(AF_INET6, f[3], &r->gw) != 1) ||
 		    driver_u32(f[5], &r->lifetime) < 0 || driver_pref(f[6], &r->pref) < 0 ||
 		    driver_u32(f[7], &r->metric) < 0)
+			return -EINVAL;
+		return 0;
+	}
+	if (!strcmp(f[0], "unreachable") && n == 4 && d->st.n_routes < DRIVER_MAX) {
+		struct kroute *r = &d->routes[d->st.n_routes++];
+
+		*r = (struct kroute) { .lifetime = UINT32_MAX, .unreachable = true };
+		if (!strcmp(f[2], "inet") || !strcmp(f[2], "inet6"))
+			r->family = f[2][4] ? AF_INET6 : AF_INET;
+		if (!r->family || driver_u32(f[1], &r->table) < 0 || driver_u32(f[3], &r->metric) < 0)
 			return -EINVAL;
 		return 0;
 	}
@@ -277,9 +295,10 @@ static void driver_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void driver_usage(void)
 {
-	fprintf(stderr, "usage: kernel-driver [-v] [--prefix P] [--kind ipvlan|macvlan] [--route-proto N] "
-		"[--addr-proto N]\n"
-		"       reconcile [--remove-stale] [STATE] | list-vrfs | remove-all | show-addrs | watch SECONDS\n");
+	fprintf(stderr, "usage: kernel-driver [-v] [--owned FILE] [--prefix P] [--kind ipvlan|macvlan] "
+		"[--route-proto N] [--addr-proto N]\n"
+		"       reconcile [--remove-stale] [STATE] | list-vrfs | remove-all | show-addrs |\n"
+		"       usable NAME TABLE | watch SECONDS\n");
 	exit(2);
 }
 
@@ -306,6 +325,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-v"))
 			log_set_level(LOG_DEBUG);
+		else if (!strcmp(argv[i], "--owned") && i + 1 < argc)
+			cfg.owned_path = argv[++i];
 		else if (!strcmp(argv[i], "--prefix") && i + 1 < argc)
 			cfg.vrf_prefix = argv[++i];
 		else if (!strcmp(argv[i], "--kind") && i + 1 < argc)
@@ -333,8 +354,10 @@ int main(int argc, char **argv)
 
 		i += stale;
 		r = driver_read_state(k, i < argc ? argv[i] : NULL, &d);
+		if (stale)
+			kernel_grace_over(k);
 		if (r == 0)
-			r = kernel_reconcile(k, &d.st, stale);
+			r = kernel_reconcile(k, &d.st);
 	} else if (!strcmp(action, "list-vrfs")) {
 		struct kvrf *vrfs = NULL;
 		size_t n = 0;
@@ -343,6 +366,9 @@ int main(int argc, char **argv)
 		for (size_t j = 0; r == 0 && j < n; j++)
 			printf("%s %u %s\n", vrfs[j].name, vrfs[j].table, vrfs[j].alias);
 		free(vrfs);
+	} else if (!strcmp(action, "usable") && i + 2 == argc && driver_u32(argv[i + 1], &v) == 0) {
+		printf("%s\n", kernel_vrf_slot_usable(k, argv[i], v) ? "yes" : "no");
+		r = 0;
 	} else if (!strcmp(action, "remove-all")) {
 		r = kernel_remove_all(k);
 	} else if (!strcmp(action, "watch") && i < argc && driver_u32(argv[i], &v) == 0) {

@@ -10,11 +10,14 @@
 #   | pvdb (vrf 1002, alias b.example)   veth0 --|-- veth ----|-- veth1        |
 #   |   pvdsb  ipvlan l2 --+                     |            |  2001:db8:a::77|
 #   | foreign: vrf-blue (1003), dummy pvdummy,   |            |  2001:db8:a::78|
-#   |   routes/addresses added by hand           |            +----------------+
+#   |   vrf pvdfx (1004, alias a.example),       |            +----------------+
+#   |   routes/addresses added by hand           |
 #   +--------------------------------------------+
 #
-# Owned objects: links named pvd* of kind vrf/ipvlan/macvlan, addresses with
-# IFA_PROTO 249, routes with protocol 249.  Everything else must survive.
+# Owned objects: the links the driver made (recorded in $tmp/owned and
+# re-adopted by each run, a restart of the reconciler), addresses with
+# IFA_PROTO 249 on them, routes with protocol 249 in their VRFs' tables.
+# Everything else must survive, whatever its name or protocol.
 source "$(dirname "$0")/lib.sh"
 
 drv=${PVD_BUILD_DIR:-$(dirname "$0")/../../build}/tests/netns/kernel-driver
@@ -30,7 +33,8 @@ echo "kernel $(uname -r)"
 require_vrf "$host"
 
 H() { ip -n "$host" "$@"; }
-kd() { ip netns exec "$host" "$drv" "$@"; }
+kd() { ip netns exec "$host" "$drv" --owned "$tmp/owned" "$@"; }
+ifindex() { ip netns exec "$host" cat "/sys/class/net/$1/ifindex"; }
 
 H link add veth0 type veth peer name veth1 netns "$peer"
 H link set veth0 up
@@ -50,6 +54,7 @@ route 1001 default fe80::1 pvdsa 1800 high 1024
 route 1001 2001:db8:c::/48 fe80::1 pvdsa forever low 1024
 route 1002 2001:db8:b::/64 - pvdsb forever medium 256
 route 1002 default fe80::2 pvdsb 600 medium 1024
+unreachable 1001 inet 4278198272
 EOF
 
 # ---- 1. first reconcile creates exactly the wanted objects ----
@@ -102,6 +107,17 @@ log_test $? 0 "no kernel prefix route (noprefixroute)"
 log_test $? 0 "exactly five proto 249 routes in all tables"
 H -6 route show table 1002 | grep -Eq '^default via fe80::2 dev pvdsb proto 249 metric 1024 expires [0-9]+sec pref medium'
 log_test $? 0 "table 1002: default via fe80::2"
+[ "$(H -4 route show table 1001)" = "unreachable default proto 249 metric 4278198272 " ] ||
+	[ "$(H -4 route show table 1001)" = "unreachable default proto 249 metric 4278198272" ]
+log_test $? 0 "IPv4 unreachable default in table 1001, nothing else IPv4"
+ip netns exec "$host" ip -4 route get 192.0.2.1 vrf pvda 2>&1 | grep -q 'No route to host'
+log_test $? 0 "an IPv4 destination is unreachable from VRF pvda"
+sed 's/^/        /' "$tmp/owned"
+[ "$(grep -v '^#' "$tmp/owned" | sort | tr '\n' ' ')" = "$(printf '%s\n' \
+	"ipvlan pvdsa $(ifindex pvdsa) $(ifindex veth0) $(ifindex pvda)" \
+	"ipvlan pvdsb $(ifindex pvdsb) $(ifindex veth0) $(ifindex pvdb)" \
+	"vrf pvda $(ifindex pvda) 1001" "vrf pvdb $(ifindex pvdb) 1002" | sort | tr '\n' ' ')" ]
+log_test $? 0 "the record lists the four links made, with ifindexes, parent, master, tables"
 
 # ---- 2. idempotence ----
 snapshot() {
@@ -127,11 +143,24 @@ H route add 2001:db8:f::/64 dev veth0 table 1001 proto static
 H route add 2001:db8:e::/64 dev pvdsa table 1001
 H addr add 2001:db8:a::99/64 dev pvdsa nodad
 H addr add 2001:db8:9::1/64 dev veth0 nodad
+# Named like ours, with a PvD's alias, our protocol in its table; and our
+# protocol in a table of no VRF: none of it is ours.
+H link add pvdfx type vrf table 1004
+H link set dev pvdfx alias a.example up
+H -6 route add unreachable 2001:db8:6::/64 table 1004 proto 249
+H -6 route add 2001:db8:7::/64 dev veth0 table 1007 proto 249
+foreign_snapshot() {
+	H -d link show pvdfx
+	H -6 route show table 1004
+	H -6 route show table 1007
+}
+foreign_snapshot >"$tmp/foreign0"
 foreign_intact() {
 	H -d link show vrf-blue | grep -q 'vrf table 1003' &&
 		H link show pvdummy >/dev/null 2>&1 &&
 		H -6 route show table 1001 | grep -q '^2001:db8:f::/64 dev veth0 proto static' &&
-		H -6 addr show dev veth0 | grep -q '2001:db8:9::1/64'
+		H -6 addr show dev veth0 | grep -q '2001:db8:9::1/64' &&
+		foreign_snapshot | cmp -s - "$tmp/foreign0"
 }
 
 # ---- 4. a smaller state with --remove-stale; alias change ----
@@ -153,6 +182,8 @@ log_test $? 0 "stale address a::11 removed, a::10 kept"
 ! H -6 route show table 1001 | grep -q '^2001:db8:c::/48' &&
 	H -6 route show table 1001 | grep -q '^default via fe80::1 dev pvdsa proto 249'
 log_test $? 0 "stale RIO route removed, default route kept"
+[ -z "$(H -4 route show table 1001)" ]
+log_test $? 0 "stale IPv4 unreachable route removed"
 H -6 route show table 1001 >"$tmp/rt1001b"
 { cat "$tmp/rt1001b"; grep '^pvdsa' "$tmp/addrs2"; } | sed 's/^/        /'
 # iproute2's default protocol is boot, which it does not print.
@@ -160,22 +191,33 @@ grep -q '^2001:db8:e::/64 dev pvdsa metric 1024' "$tmp/rt1001b" &&
 	grep -q '^pvdsa 2001:db8:a::99/64 proto 0 ' "$tmp/addrs2"
 log_test $? 0 "hand-made route and address on our sub-interface untouched"
 foreign_intact
-log_test $? 0 "foreign VRF, dummy pvdummy, route and address untouched"
+log_test $? 0 "foreign VRFs, dummy pvdummy, routes and address untouched"
+grep -q "vrf link 'pvdfx' (ifindex $(ifindex pvdfx)) is named like ours but pvd-vrfd did not make it" "$tmp/log3"
+log_test $? 0 "the foreign pvdfx is logged as such"
 H -d link show pvda | grep -q 'alias a2.example'
 log_test $? 0 "changed alias applied to existing VRF"
 
-# ---- 4b. drift: someone unenslaves pvdsa and takes pvda down ----
-# Leaving the VRF cycles pvdsa, which flushes its addresses and routes.
+# ---- 4b. drift at a restart: pvdsa unenslaved, pvda down ----
+# Leaving the VRF cycles pvdsa, which flushes its addresses and routes.  The
+# record no longer matches pvdsa (no master): from now on it is foreign and
+# left alone.  pvda still matches (down is not a mismatch) and comes up.
 H link set pvdsa nomaster
 H link set pvda down
 kd reconcile "$tmp/small" 2>"$tmp/log3b"
-log_test $? 0 "reconcile after drift succeeds"
+log_test $? 1 "reconcile after drift fails: the disowned pvdsa is in the way"
 sed 's/^/        /' "$tmp/log3b"
-H -d link show pvdsa | grep -q 'master pvda' && H link show pvda | grep -q '<[^>]*,UP'
-log_test $? 0 "pvdsa re-enslaved to pvda, pvda up again"
-kd show-addrs | grep -q '^pvdsa 2001:db8:a::10/64 proto 249' &&
+grep -q "not re-adopting ipvlan 'pvdsa'.*not enslaved to a re-adopted VRF" "$tmp/log3b" &&
+	grep -q "create sub-interface 'pvdsa': .* is in the way" "$tmp/log3b"
+log_test $? 0 "the log says why pvdsa is not ours any more"
+! H -d link show pvdsa | grep -q ' master ' && H link show pvda | grep -q '<[^>]*,UP'
+log_test $? 0 "pvdsa left unenslaved, pvda up again"
+H link del pvdsa
+kd reconcile "$tmp/small" 2>"$tmp/log3c"
+log_test $? 0 "with the stranger gone, reconcile succeeds"
+H -d link show pvdsa | grep -q 'master pvda' &&
+	kd show-addrs | grep -q '^pvdsa 2001:db8:a::10/64 proto 249' &&
 	H -6 route show table 1001 | grep -q '^default via fe80::1 dev pvdsa proto 249'
-log_test $? 0 "flushed address and routes restored"
+log_test $? 0 "pvdsa made anew in pvda, with its address and routes"
 
 # ---- 5. a foreign route in the way of a wanted one ----
 H route add 2001:db8:d::/64 dev veth0 table 1001 proto static metric 1024
@@ -195,14 +237,33 @@ H -6 route show table 1001 | grep -q '^2001:db8:5::/64 dev pvdsa proto 249'
 log_test $? 0 "the next wanted route is still added (keeps going)"
 H route del 2001:db8:d::/64 dev veth0 table 1001 proto static metric 1024
 
-# ---- 6. list-vrfs ----
-vrfs=$(kd list-vrfs)
+# ---- 6. list-vrfs, the record checked line by line ----
+cp "$tmp/owned" "$tmp/owned.good"
+printf '%s\n' "vrf pvdfx x 1004" "vrf pvdfx $(ifindex pvdfx) 1004 extra" "ipvlan pvdsa 1 2" >>"$tmp/owned"
+vrfs=$(kd list-vrfs 2>"$tmp/log6l")
 [ "$vrfs" = "pvda 1001 a2.example" ]
 log_test $? 0 "list-vrfs: 'pvda 1001 a2.example' only (got '$vrfs')"
+sed 's/^/        /' "$tmp/log6l"
+n=$(grep -c '^vrf\|^ipvlan' "$tmp/owned.good")
+grep -q "owned:$((n + 2)): bad ifindex, ignoring" "$tmp/log6l" &&
+	grep -q "owned:$((n + 3)): wrong number of fields, ignoring" "$tmp/log6l" &&
+	grep -q "owned:$((n + 4)): wrong number of fields, ignoring" "$tmp/log6l"
+log_test $? 0 "bad record lines are logged with file:line and ignored"
+cp "$tmp/owned.good" "$tmp/owned"
+
+# ---- 6b. the VRF filter: names and tables nobody else uses ----
+usable() { [ "$(kd usable "$1" "$2")" = "$3" ]; }
+usable pvdfx 1010 no && usable pvdnew 1004 no && usable pvdnew 1003 no
+log_test $? 0 "not usable: a foreign link's name, a foreign VRF's table"
+usable pvdnew 1007 no && usable pvdnew 1001 no
+log_test $? 0 "not usable: a table with routes (foreign, or our VRF's)"
+usable pvdnew 1010 yes && usable pvda 1010 yes
+log_test $? 0 "usable: a free name and an unused table"
 
 # ---- 7. macvlan selectable; a kind change re-creates the sub-interface ----
 kd --kind macvlan reconcile "$tmp/small" 2>"$tmp/log5"
 log_test $? 0 "reconcile --kind macvlan succeeds"
+sed 's/^/        /' "$tmp/log5"
 H -d link show pvdsa | grep -q 'macvlan mode bridge' && H -d link show pvdsa | grep -q 'master pvda' &&
 	kd show-addrs | grep -q '^pvdsa 2001:db8:a::10/64 proto 249' &&
 	H -6 route show table 1001 | grep -q '^default via fe80::1 dev pvdsa proto 249'
@@ -215,7 +276,7 @@ ip -n "$peer" addr add 2001:db8:a::77/64 dev veth1 nodad
 ip -n "$peer" addr add 2001:db8:a::78/64 dev veth1 nodad
 ip netns exec "$host" sysctl -qw net.ipv6.conf.pvdsa.accept_dad=1
 # Not through kd: $! must be the driver itself (ip netns exec execs it).
-ip netns exec "$host" "$drv" watch 60 >"$tmp/events" 2>"$tmp/watchlog" &
+ip netns exec "$host" "$drv" --owned "$tmp/owned" watch 60 >"$tmp/events" 2>"$tmp/watchlog" &
 watcher=$!
 busywait 5000 grep -q '^watching' "$tmp/events"
 {
@@ -256,7 +317,7 @@ H addr del 2001:db8:a::77/64 dev pvdsa 2>/dev/null
 # Each MTU change is one RTM_NEWLINK (an alias change sends none); 6000 of
 # them outgrow the reader's 4 MiB receive buffer (~5000 do) while it is SIGSTOPped.
 H link add burst0 type dummy
-ip netns exec "$host" "$drv" watch 120 >"$tmp/events2" 2>/dev/null &
+ip netns exec "$host" "$drv" --owned "$tmp/owned" watch 120 >"$tmp/events2" 2>/dev/null &
 watcher=$!
 busywait 5000 grep -q '^watching' "$tmp/events2"
 kill -STOP "$watcher"
@@ -279,12 +340,15 @@ log_test $? 0 "remove-all succeeds"
 sed 's/^/        /' "$tmp/log6"
 ! H -d link show | grep -Eq '^[0-9]+: pvd(a|b|sa|sb)[@:]'
 log_test $? 0 "no owned VRF or sub-interface left"
-[ -z "$(H -6 route show table all proto 249)" ]
-log_test $? 0 "no proto 249 route left in any table"
+[ "$(H -6 route show table all proto 249 | grep -v 'table 100[47] ')" = "" ] &&
+	[ -z "$(H -4 route show table all proto 249)" ]
+log_test $? 0 "no proto 249 route left but the foreign ones in tables 1004 and 1007"
 ! kd show-addrs | grep -q ' proto 249 '
 log_test $? 0 "no IFA_PROTO 249 address left"
 foreign_intact
-log_test $? 0 "foreign VRF, dummy pvdummy, route and address survive"
+log_test $? 0 "foreign VRFs, dummy pvdummy, routes and address survive"
+! grep -v '^#' "$tmp/owned" | grep -q .
+log_test $? 0 "the record lists nothing"
 H -6 route show table 1001 | sed 's/^/        /'
 [ -z "$(kd list-vrfs)" ]
 log_test $? 0 "list-vrfs is empty"

@@ -17,6 +17,7 @@ static void test_defaults(void)
 	conf_defaults(&c);
 	CHECK(c.table_min == 1000 && c.table_max == 1999);
 	CHECK(c.implicit_pvds);
+	CHECK(c.require_accept_ra);
 	CHECK(!c.keep_on_exit);
 	CHECK(c.additional_info && c.additional_info_ca_file[0] == '\0');
 	CHECK(c.caps.pvds == 64 && c.caps.pvds_per_link == 16 && c.caps.routers == 8);
@@ -30,6 +31,7 @@ static void test_full_file(void)
 		"# a comment\n"
 		"\n"
 		"links = eth* wlan0, enp[0-9]s0\n"
+		"require_accept_ra = no\n"
 		"  table_range = 2000-2099  \n"
 		"implicit_pvds = no\n"
 		"keep_on_exit = yes\n"
@@ -37,6 +39,7 @@ static void test_full_file(void)
 		"additional_info_ca_file = /tmp/ca.pem\n"
 		"subinterface_kind = macvlan\n"
 		"adopt_grace = 5\n"
+		"carrier_loss_grace = 7\n"
 		"log_level = debug\n"
 		"max_pvds = 4\n"
 		"max_pvds_per_link = 2\n"
@@ -57,10 +60,11 @@ static void test_full_file(void)
 	CHECK(conf_link_matches(&c, "eth1") && conf_link_matches(&c, "wlan0") && conf_link_matches(&c, "enp3s0"));
 	CHECK(!conf_link_matches(&c, "wlan1") && !conf_link_matches(&c, "lo"));
 	CHECK(c.table_min == 2000 && c.table_max == 2099);
-	CHECK(!c.implicit_pvds && c.keep_on_exit);
+	CHECK(!c.implicit_pvds && c.keep_on_exit && !c.require_accept_ra);
 	CHECK(!c.additional_info && !strcmp(c.additional_info_ca_file, "/tmp/ca.pem"));
 	CHECK(c.subif_kind == CONF_SUBIF_MACVLAN);
 	CHECK(c.adopt_grace == 5 && c.log_level == LOG_DEBUG);
+	CHECK(c.carrier_loss_grace == 7);
 	CHECK(c.caps.pvds == 4 && c.caps.pvds_per_link == 2 && c.caps.routers == 3 && c.caps.prefixes == 5);
 	CHECK(c.caps.routes == 6 && c.caps.rdnss == 7 && c.caps.dnssl == 1);
 	CHECK(!strcmp(c.state_dir, "/tmp/state") && !strcmp(c.run_dir, "/tmp/run"));
@@ -97,6 +101,7 @@ static void test_errors(void)
 	expect_error("table_range = 1000-2000x\n",
 		     "bad.conf:1: table_range: '1000-2000x': expected FIRST-LAST, e.g. 1000-1999");
 	expect_error("implicit_pvds = maybe\n", "bad.conf:1: implicit_pvds: 'maybe': expected yes or no");
+	expect_error("require_accept_ra = 2\n", "bad.conf:1: require_accept_ra: '2': expected yes or no");
 	expect_error("max_pvds = -1\n", "bad.conf:1: max_pvds: '-1': not a number");
 	expect_error("max_pvds = 0\n", "bad.conf:1: max_pvds: '0': out of range");
 	expect_error("max_pvds = 12abc\n", "bad.conf:1: max_pvds: '12abc': not a number");

@@ -2,8 +2,12 @@
 /* resolv.conf text from a PvD, and what must never reach the file. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dns.h"
 
@@ -33,6 +37,87 @@ static struct pvd pvd_with(const char *name)
 	objs[6].ifindex = 3;
 	p.n_objs = 7;
 	return p;
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return lstat(path, &st) == 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+/* dns_prune() removes our stale directories and nothing else. */
+static void test_prune(void)
+{
+	static const char keep[][IFNAMSIZ] = { "pvd000abc" };
+	static const char ours[] = "# resolv.conf of PvD b.example (VRF pvd000b0b), written by pvd-vrfd: do not edit.\n"
+				   "nameserver 2001:db8:b::53\n";
+	char run[] = "/tmp/test-dns-XXXXXX", sub[300];
+	struct pvd p = pvd_with("a.example");
+
+	if (!ok(mkdtemp(run) != NULL, "temporary run_dir"))
+		return;
+	ok(dns_write(run, &p, NULL, 0) == 0, "a.example's resolv.conf written");
+	/* Stale and ours: named like our VRF, only our resolv.conf. */
+	snprintf(sub, sizeof(sub), "%s/pvd000b0b", run);
+	mkdir(sub, 0755);
+	put(sub, "resolv.conf", ours);
+	/* Named like ours, but something else is in it too. */
+	snprintf(sub, sizeof(sub), "%s/pvd000c0c", run);
+	mkdir(sub, 0755);
+	put(sub, "resolv.conf", ours);
+	put(sub, "notes", "mine\n");
+	/* Named like ours, resolv.conf not written by us. */
+	snprintf(sub, sizeof(sub), "%s/pvd000d0d", run);
+	mkdir(sub, 0755);
+	put(sub, "resolv.conf", "nameserver 192.0.2.53\n");
+	/* Our file, in a directory that is not named like a VRF of ours. */
+	snprintf(sub, sizeof(sub), "%s/pvdXYZ", run);
+	mkdir(sub, 0755);
+	put(sub, "resolv.conf", ours);
+	snprintf(sub, sizeof(sub), "%s/pvd", run);
+	mkdir(sub, 0755);
+	put(sub, "resolv.conf", ours);
+	/* A regular file and a symlink with VRF names. */
+	put(run, "pvd000e0e", ours);
+	snprintf(sub, sizeof(sub), "%s/pvd000f0f", run);
+	ok(symlink("pvd000abc", sub) == 0, "symlink pvd000f0f -> pvd000abc");
+	put(run, "stats", "pvds\t1\n");
+
+	ok(dns_prune(run, keep, 1) == 1, "one directory pruned");
+	ok(!exists(run, "pvd000b0b"), "stale pvd000b0b/ with only our resolv.conf is gone");
+	ok(exists(run, "pvd000abc/resolv.conf"), "kept pvd000abc/ is still there");
+	ok(exists(run, "pvd000c0c/resolv.conf") && exists(run, "pvd000c0c/notes"), "pvd000c0c/ with another file stays");
+	ok(exists(run, "pvd000d0d/resolv.conf"), "pvd000d0d/ with a foreign resolv.conf stays");
+	ok(exists(run, "pvdXYZ/resolv.conf") && exists(run, "pvd/resolv.conf"), "names that are not our VRFs stay");
+	ok(exists(run, "pvd000e0e") && exists(run, "pvd000f0f") && exists(run, "stats"), "files and symlinks stay");
+	ok(exists(run, "pvd000abc/resolv.conf"), "the symlink's target was not followed");
+	ok(dns_prune(run, keep, 0) == 1 && !exists(run, "pvd000abc"), "without keep, pvd000abc/ goes too");
+	ok(dns_prune("/nonexistent/run", keep, 0) == 0, "a missing run_dir is not an error");
+	nftw(run, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 int main(void)
@@ -76,5 +161,6 @@ int main(void)
 	ok(dns_format_zones(&p, bad, 1, buf, sizeof(buf)) == -EINVAL, "a zone with a newline never reaches the file");
 	ok(dns_path("/run/pvd", "pvd000abc", path, sizeof(path)) == 0 &&
 	   !strcmp(path, "/run/pvd/pvd000abc/resolv.conf"), "path");
+	test_prune();
 	return tap_done();
 }

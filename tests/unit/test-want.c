@@ -53,7 +53,8 @@ static bool keys_unique(const struct want *w)
 {
 	for (size_t i = 0; i < w->state.n_routes; i++)
 		for (size_t j = 0; j < i; j++)
-			if (w->routes[i].table == w->routes[j].table && w->routes[i].plen == w->routes[j].plen &&
+			if (w->routes[i].family == w->routes[j].family && w->routes[i].table == w->routes[j].table &&
+			    w->routes[i].plen == w->routes[j].plen &&
 			    w->routes[i].metric == w->routes[j].metric &&
 			    !memcmp(&w->routes[i].dst, &w->routes[j].dst, 16))
 				return false;
@@ -100,7 +101,8 @@ int main(void)
 	CHECK(rio && rio->metric == want_router_metric(1, true, NDISC_PREFERENCE_LOW));
 	CHECK(route(&w, "2001:db8:9::", 48, "fe80::b") &&
 	      route(&w, "2001:db8:9::", 48, "fe80::b")->metric == want_router_metric(1, true, NDISC_PREFERENCE_MEDIUM));
-	CHECK(w.state.n_routes == 6);	/* unreachable, prefix, 2 defaults, 2 RIOs */
+	CHECK(w.state.n_routes == 7);	/* 2 unreachable, prefix, 2 defaults, 2 RIOs */
+	CHECK(w.routes[1].unreachable && w.routes[1].family == AF_INET && w.routes[0].family == AF_INET6);
 	CHECK(keys_unique(&w));
 	/* Bands never overlap, whatever the preference. */
 	CHECK(want_router_metric(0, true, NDISC_PREFERENCE_LOW) < want_router_metric(1, false, NDISC_PREFERENCE_HIGH));

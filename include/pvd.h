@@ -124,6 +124,13 @@ void pvd_registry_set_vrf_filter(struct pvd_registry *r, pvd_vrf_usable_fn usabl
 typedef void (*pvd_withdraw_fn)(void *userdata, uint32_t table, const struct pvd_obj *withdrawn);
 void pvd_registry_set_withdraw_hook(struct pvd_registry *r, pvd_withdraw_fn fn, void *userdata);
 
+/* The configuration changed (a reload): caps and the implicit-PvD switch
+ * apply to what RAs bring from now on.  Caps lowered evict nothing (state
+ * already held is good state); implicit PvDs switched off go at once, as if
+ * never accepted.  table_range must be the one given to pvd_registry_new().
+ * Returns 1 if the registry changed. */
+int pvd_registry_set_conf(struct pvd_registry *r, const struct conf *conf);
+
 /* A VRF left by an earlier run: the PvD named `name` gets this VRF and table
  * again when it comes back. */
 int pvd_registry_reserve(struct pvd_registry *r, const char *name, const char *vrf, uint32_t table);

@@ -67,7 +67,25 @@ static bool dns_seen_before(const struct pvd *p, size_t i)
 	return false;
 }
 
+/* Is @name in the search list before zone @k: a DNSSL name or an earlier zone? */
+static bool dns_search_has(const struct pvd *p, const char (*zones)[NDISC_NAME_MAX + 1], size_t k, const char *name)
+{
+	for (size_t i = 0; i < p->n_objs; i++)
+		if (p->objs[i].kind == PVD_OBJ_DNSSL && !strcmp(p->objs[i].name, name))
+			return true;
+	for (size_t i = 0; i < k; i++)
+		if (!strcmp(zones[i], name))
+			return true;
+	return false;
+}
+
 int dns_format(const struct pvd *p, char *buf, size_t size)
+{
+	return dns_format_zones(p, NULL, 0, buf, size);
+}
+
+int dns_format_zones(const struct pvd *p, const char (*zones)[NDISC_NAME_MAX + 1], size_t n_zones, char *buf,
+		     size_t size)
 {
 	char addr[INET6_ADDRSTRLEN], subif[IFNAMSIZ];
 	size_t len = 0;
@@ -102,6 +120,14 @@ int dns_format(const struct pvd *p, char *buf, size_t size)
 		r = append(buf, size, &len, "%s %s", search ? "" : "search", o->name);
 		search = true;
 	}
+	for (size_t k = 0; r == 0 && k < n_zones; k++) {
+		if (dns_search_has(p, zones, k, zones[k]))
+			continue;
+		if (!name_is_safe(zones[k]))
+			return -EINVAL;
+		r = append(buf, size, &len, "%s %s", search ? "" : "search", zones[k]);
+		search = true;
+	}
 	if (r == 0 && search)
 		r = append(buf, size, &len, "\n");
 	return r;
@@ -117,13 +143,14 @@ int dns_path(const char *run_dir, const char *vrf, char *ret, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int dns_write(const char *run_dir, const struct pvd *p, struct dns_file *last)
+int dns_write(const char *run_dir, const struct pvd *p, const char (*zones)[NDISC_NAME_MAX + 1], size_t n_zones,
+	      struct dns_file *last)
 {
-	char text[4096], path[256], tmp[270], dir[256], *copy;
+	char text[16384], path[256], tmp[270], dir[256], *copy;
 	int fd, r;
 	ssize_t n;
 
-	r = dns_format(p, text, sizeof(text));
+	r = dns_format_zones(p, zones, n_zones, text, sizeof(text));
 	if (r < 0)
 		return r;
 	if (last->text && !strcmp(last->vrf, p->vrf) && !strcmp(last->text, text))

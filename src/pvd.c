@@ -290,6 +290,21 @@ static void remove_pvd_at(struct pvd_registry *r, size_t i)
 	r->n_pvds--;
 }
 
+int pvd_registry_set_conf(struct pvd_registry *r, const struct conf *conf)
+{
+	int changed = 0;
+
+	r->conf = *conf;
+	if (conf->implicit_pvds)
+		return 0;
+	for (size_t i = r->n_pvds; i-- > 0;)
+		if (r->pvds[i]->implicit) {
+			remove_pvd_at(r, i);
+			changed = 1;
+		}
+	return changed;
+}
+
 /* ---- objects and their (PvD, link, router) entries ---- */
 
 static bool same_addr(const struct in6_addr *a, const struct in6_addr *b)

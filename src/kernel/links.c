@@ -129,19 +129,43 @@ static int kernel_owned_add(struct kernel *k, struct rtnl_link *link, enum owned
 	return kernel_owned_save(k);
 }
 
+/* An adopted VRF stays adopted while one of its adopted sub-interfaces is
+ * there: the links it served are still up for the grace period. */
+static void kernel_release_unheld_vrfs(struct kernel *k)
+{
+	struct kernel_owned *o = k->owned.v;
+
+	for (size_t i = 0; i < k->owned.n; i++) {
+		bool held = false;
+
+		if (!o[i].adopted || o[i].l.kind != OWNED_VRF)
+			continue;
+		for (size_t j = 0; j < k->owned.n && !held; j++)
+			held = o[j].adopted && o[j].l.kind != OWNED_VRF && o[j].l.master == o[i].l.ifindex;
+		o[i].adopted = held;
+	}
+}
+
 /* The link is gone (or no longer what we made): forget it and what was
- * adopted on it; the cache drops its objects at the next refill. */
+ * adopted on it; the cache drops its objects at the next refill.  The kernel
+ * removes a sub-interface with its parent and announces the sub-interface
+ * first: its VRF is released then, not when the parent's RTM_DELLINK finds
+ * no sub-interface left to match. */
 void kernel_owned_forget(struct kernel *k, int ifindex)
 {
 	struct kernel_owned *o = kernel_owned_get(k, ifindex);
 	struct kernel_addr *a = k->adopted_addrs.v;
+	bool adopted_subif;
 
 	if (!o)
 		return;
+	adopted_subif = o->adopted && o->l.kind != OWNED_VRF;
 	kernel_vec_remove(&k->owned, (size_t)(o - (struct kernel_owned *)k->owned.v));
 	for (size_t i = k->adopted_addrs.n; i-- > 0;)
 		if (a[i].ifindex == ifindex)
 			kernel_vec_remove(&k->adopted_addrs, i);
+	if (adopted_subif)
+		kernel_release_unheld_vrfs(k);
 	kernel_cache_invalidate(k);
 	(void)kernel_owned_save(k);
 }
@@ -796,15 +820,8 @@ bool kernel_release_adopted_parent(struct kernel *k, int parent_ifindex)
 			o[i].adopted = false;
 			released = true;
 		}
-	for (size_t i = 0; released && i < k->owned.n; i++) {
-		bool held = false;
-
-		if (!o[i].adopted || o[i].l.kind != OWNED_VRF)
-			continue;
-		for (size_t j = 0; j < k->owned.n && !held; j++)
-			held = o[j].adopted && o[j].l.kind != OWNED_VRF && o[j].l.master == o[i].l.ifindex;
-		o[i].adopted = held;
-	}
+	if (released)
+		kernel_release_unheld_vrfs(k);
 	return released;
 }
 

@@ -424,8 +424,6 @@ static int kernel_owned_add(struct kernel *k, struct rtnl_link *link, enum owned
 	return kernel_owned_save(k);
 }
 
-/* The link is gone (or no longer what we made): forget it and what was
- * adopted on it. */
 /* An adopted VRF stays adopted while one of its adopted sub-interfaces is
  * there: the links it served are still up for the grace period. */
 static void kernel_release_unheld_vrfs(struct kernel *k)
@@ -443,9 +441,10 @@ static void kernel_release_unheld_vrfs(struct kernel *k)
 	}
 }
 
-/* The kernel removes a sub-interface with its parent, and announces the
- * sub-interface first: its VRF is released then, not when the parent's own
- * RTM_DELLINK finds no sub-interface left to match. */
+/* The link is gone (or no longer what we made): forget it and what was
+ * adopted on it.  The kernel removes a sub-interface with its parent and
+ * announces the sub-interface first: its VRF is released then, not when
+ * the parent's RTM_DELLINK finds no sub-interface left to match. */
 static void kernel_owned_forget(struct kernel *k, int ifindex)
 {
 	struct kernel_owned *o = kernel_owned_get(k, ifindex);

@@ -98,6 +98,7 @@ enum ndisc_reason {
 	NDISC_REASON_PVD_FQDN_LABEL_INVALID,
 	NDISC_REASON_PVD_FQDN_TOO_LONG,
 	NDISC_REASON_PVD_FQDN_UNTERMINATED,
+	NDISC_REASON_PVD_FQDN_IP_LITERAL,	/* RFC 1123 §2.1: all-numeric last label */
 	NDISC_REASON_PVD_RA_HEADER_TRUNCATED,
 	_NDISC_REASON_MAX,
 };
@@ -252,3 +253,15 @@ const char *ndisc_preference_to_string(enum ndisc_preference pref);
 
 /* Short option name ("RDNSS", "PvD", ...), NULL for types this parser does not know. */
 const char *ndisc_option_to_string(uint8_t type);
+
+/*
+ * May the additional information of PvD ID @pvd_id (a name as the parser
+ * keeps it: LDH labels, lowercase, no trailing dot) be fetched at all?  False
+ * for names that never leave the host or that name no host on the network:
+ * "localhost" and "*.localhost" (RFC 6761 §6.3), "*.local" (RFC 6762 §3:
+ * link-local multicast DNS, not the PvD's DNS), "*.arpa" (RFC 3172:
+ * infrastructure, e.g. reverse zones) and IP literals (never accepted as PvD
+ * IDs; checked again here).  Such PvD IDs are still valid PvD IDs: only the
+ * fetch is refused.  Pure.
+ */
+bool ndisc_pvd_id_fetchable(const char *pvd_id);

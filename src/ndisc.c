@@ -44,6 +44,14 @@
  *  - The PvD ID FQDN must be DNS wire format without compression (§3.1,
  *    RFC 1035 §3.1 / §4.1.4), end inside the option, have labels of at most 63
  *    octets, at most 255 octets in all, and not be the root name.
+ *  - The PvD ID must not be an IP literal: RFC 1123 §2.1 "a valid host name
+ *    can never have the dotted-decimal form #.#.#.#, since at least the
+ *    highest-level component label will be alphabetic".  A name whose last
+ *    label is all digits ("192.0.2.1", "2130706433") or a hexadecimal number
+ *    ("0x7f000001": URL parsers read such hosts as IPv4 addresses, WHATWG URL
+ *    "ends in a number") is refused with its own reason: the PvD ID becomes
+ *    the host of an HTTPS URL (RFC 8801 §4.1), which must never be an
+ *    address chosen by the sender.
  *  - Reserved flag bits are ignored (§3.4); padding after the FQDN up to the
  *    next 8-octet boundary is skipped without looking at it (§3.1 "ignored by
  *    the receiver"); inner RA header type, code and checksum are ignored
@@ -462,6 +470,48 @@ static enum ndisc_reason ndisc_dnssl_reason(enum name_error e)
 	return NDISC_REASON_DNSSL_LABEL_INVALID;
 }
 
+/* RFC 1123 §2.1: is the last label of @name (text form) a number, decimal
+ * or 0x-hexadecimal, so that the name would read as an IPv4 literal? */
+static bool ndisc_name_is_ip_literal(const char *name)
+{
+	const char *last = strrchr(name, '.');
+	size_t i = 0;
+
+	last = last ? last + 1 : name;
+	if (last[0] == '0' && last[1] == 'x') {
+		for (i = 2; last[i]; i++)
+			if (!((last[i] >= '0' && last[i] <= '9') || (last[i] >= 'a' && last[i] <= 'f')))
+				return false;
+		return true;
+	}
+	for (i = 0; last[i]; i++)
+		if (last[i] < '0' || last[i] > '9')
+			return false;
+	return i > 0;
+}
+
+/* true if @name is @suffix or ends in "." @suffix */
+static bool ndisc_name_in_zone(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), s = strlen(suffix);
+
+	if (n == s)
+		return !strcmp(name, suffix);
+	return n > s && name[n - s - 1] == '.' && !strcmp(name + n - s, suffix);
+}
+
+bool ndisc_pvd_id_fetchable(const char *pvd_id)
+{
+	assert(pvd_id);
+	if (!pvd_id[0] || ndisc_name_is_ip_literal(pvd_id))
+		return false;
+	/* RFC 6761 §6.3 "localhost." and its subdomains resolve to loopback;
+	 * RFC 6762 §3 ".local." is link-local multicast DNS; RFC 3172 ".arpa"
+	 * is infrastructure.  None names a PvD's server. */
+	return !ndisc_name_in_zone(pvd_id, "localhost") && !ndisc_name_in_zone(pvd_id, "local") &&
+	       !ndisc_name_in_zone(pvd_id, "arpa");
+}
+
 static enum ndisc_reason ndisc_pvd_fqdn_reason(enum name_error e)
 {
 	switch (e) {
@@ -844,6 +894,11 @@ static int ndisc_opt_pvd(struct ndisc_parser *p, struct span opt,
 		*ret_reason = ndisc_pvd_fqdn_reason(e);
 		return -EINVAL;
 	}
+	if (ndisc_name_is_ip_literal(pvd->fqdn)) {
+		memset(pvd, 0, sizeof(*pvd));
+		*ret_reason = NDISC_REASON_PVD_FQDN_IP_LITERAL;
+		return -EINVAL;
+	}
 
 	/* Padding to the next 8-octet boundary; the name ends inside the
 	 * option, whose length is a multiple of 8, so this stays inside. */
@@ -1034,6 +1089,7 @@ static const struct {
 	[NDISC_REASON_PVD_FQDN_LABEL_INVALID]	= { "PvD ID FQDN label is not letters, digits and inner hyphens", false },
 	[NDISC_REASON_PVD_FQDN_TOO_LONG]	= { "PvD ID FQDN is longer than 255", false },
 	[NDISC_REASON_PVD_FQDN_UNTERMINATED]	= { "PvD ID FQDN runs past the end of the option", false },
+	[NDISC_REASON_PVD_FQDN_IP_LITERAL]	= { "PvD ID FQDN is an IP literal (all-numeric last label)", false },
 	[NDISC_REASON_PVD_RA_HEADER_TRUNCATED]	= { "PvD option with R flag is too short for an RA header", false },
 };
 

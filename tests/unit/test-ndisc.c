@@ -1017,6 +1017,86 @@ static void test_pvd_fqdn(void)
 		       5, 'p', 'v', 'd', '_', 'x', 1, 'o', 0, 0);
 }
 
+/* RFC 1123 §2.1: IP literals are not PvD IDs. */
+static void test_pvd_fqdn_ip_literal(void)
+{
+	expect_ignored("PvD FQDN \"192.0.2.1\"", NDISC_OPT_PVD, false,
+		       NDISC_REASON_PVD_FQDN_IP_LITERAL,
+		       RA_HDR,
+		       /* PvD, Length 3, H=1, "192.0.2.1" (11 octets) + 7 padding */
+		       0x15, 0x03, 0x80, 0x00, 0x00, 0x01,
+		       3, '1', '9', '2', 1, '0', 1, '2', 1, '1', 0,
+		       0, 0, 0, 0, 0, 0, 0);
+	expect_ignored("PvD FQDN \"127.0.0.1\"", NDISC_OPT_PVD, false,
+		       NDISC_REASON_PVD_FQDN_IP_LITERAL,
+		       RA_HDR,
+		       /* PvD, Length 3, H=1, "127.0.0.1" (11 octets) + 7 padding */
+		       0x15, 0x03, 0x80, 0x00, 0x00, 0x01,
+		       3, '1', '2', '7', 1, '0', 1, '0', 1, '1', 0,
+		       0, 0, 0, 0, 0, 0, 0);
+	expect_ignored("PvD FQDN \"2130706433\" (127.0.0.1 as one number)", NDISC_OPT_PVD, false,
+		       NDISC_REASON_PVD_FQDN_IP_LITERAL,
+		       RA_HDR,
+		       /* PvD, Length 3, H=1, "2130706433" (12 octets) + 6 padding */
+		       0x15, 0x03, 0x80, 0x00, 0x00, 0x01,
+		       10, '2', '1', '3', '0', '7', '0', '6', '4', '3', '3', 0,
+		       0, 0, 0, 0, 0, 0);
+	expect_ignored("PvD FQDN \"a.0x7f000001\"", NDISC_OPT_PVD, false,
+		       NDISC_REASON_PVD_FQDN_IP_LITERAL,
+		       RA_HDR,
+		       /* PvD, Length 3, "a.0x7f000001" (14 octets) + 4 padding */
+		       0x15, 0x03, 0x00, 0x00, 0x00, 0x01,
+		       1, 'a', 10, '0', 'x', '7', 'f', '0', '0', '0', '0', '0', '1', 0,
+		       0, 0, 0, 0);
+	if (expect_accept("PvD FQDN \"192.0.2.1x\" (last label not numeric)",
+			  RA_HDR,
+			  /* PvD, Length 3, "192.0.2.1x" (12 octets) + 6 padding */
+			  0x15, 0x03, 0x00, 0x00, 0x00, 0x01,
+			  3, '1', '9', '2', 1, '0', 1, '2', 2, '1', 'x', 0,
+			  0, 0, 0, 0, 0, 0))
+		ok(ra.has_pvd && !strcmp(ra.pvd.fqdn, "192.0.2.1x"), "kept as \"%s\"", ra.pvd.fqdn);
+	if (expect_accept("PvD FQDN \"3com.example\" (numeric first label)",
+			  RA_HDR,
+			  /* PvD, Length 3, "3com.example" (14 octets) + 4 padding */
+			  0x15, 0x03, 0x00, 0x00, 0x00, 0x01,
+			  4, '3', 'c', 'o', 'm', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,
+			  0, 0, 0, 0))
+		ok(ra.has_pvd && !strcmp(ra.pvd.fqdn, "3com.example"), "kept as \"%s\"", ra.pvd.fqdn);
+}
+
+/* Valid PvD IDs whose additional information is never fetched. */
+static void test_pvd_id_fetchable(void)
+{
+	static const struct {
+		const char *name;
+		bool fetchable;
+	} cases[] = {
+		{ "pvd.example.org", true },
+		{ "a.example", true },
+		{ "localhost", false },
+		{ "a.localhost", false },
+		{ "notlocalhost", true },
+		{ "localhost.example", true },
+		{ "printer.local", false },
+		{ "local", false },
+		{ "local.example", true },
+		{ "x.locals", true },
+		{ "1.2.0.192.in-addr.arpa", false },
+		{ "arpa", false },
+		{ "arpa.example", true },
+		{ "192.0.2.1", false },
+		{ "2130706433", false },
+		{ "a.0x7f", false },
+		{ "a.0xg", true },
+		{ "a.0x", false },	/* "0x" alone is the number 0 to a URL parser */
+		{ "", false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ok(ndisc_pvd_id_fetchable(cases[i].name) == cases[i].fetchable, "\"%s\" is %sfetchable",
+		   cases[i].name, cases[i].fetchable ? "" : "not ");
+}
+
 static void test_pvd_fqdn_too_long(void)
 {
 	enum ndisc_reason reason = _NDISC_REASON_MAX;
@@ -1214,6 +1294,8 @@ int main(void)
 	test_pvd_flags_and_header();
 	test_pvd_fqdn();
 	test_pvd_fqdn_too_long();
+	test_pvd_fqdn_ip_literal();
+	test_pvd_id_fetchable();
 	test_pvd_first_only();
 	test_pvd_nested();
 	test_pvd_inner_walk();

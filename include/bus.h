@@ -34,10 +34,17 @@ struct bus;
  * is honoured), register the objects, take the name org.pvd, and attach the
  * connection to `loop`.  `registry`, `counters` and `run_dir` must outlive
  * the bus.  Returns 0, or a negative errno when the bus is unavailable or the
- * name cannot be had; *ret is then untouched.
+ * name cannot be had; *ret is then untouched.  A connection that is lost
+ * later is opened again, with a doubling delay, and every PvD published anew.
  */
 int bus_open(struct ev_loop *loop, const struct pvd_registry *registry,
 	     const struct bus_counters *counters, const char *run_dir, struct bus **ret);
+
+/* Where the PvDs' Additional Information verdicts are (AdditionalInfo,
+ * AdditionalInfoState, Expires, NoInternet, DnsZones); read live like the
+ * registry.  NULL `b` does nothing; without a table they read as "none". */
+struct pvdinfo_table;
+void bus_set_info(struct bus *b, const struct pvdinfo_table *info);
 
 /* Flush what is queued, release the name, disconnect.  Accepts NULL; returns NULL. */
 struct bus *bus_close(struct bus *b);

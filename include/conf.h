@@ -33,10 +33,14 @@ struct conf {
 	bool keep_on_exit;
 	enum conf_subif_kind subif_kind;
 	unsigned adopt_grace;     /* seconds re-adopted objects wait for fresh RAs */
+	unsigned reconcile_delay_ms;  /* a change waits this long for others to join its reconciliation */
+	unsigned carrier_loss_grace;	/* seconds a link may be down and keep its PvD state */
 	int log_level;            /* syslog priority */
 	struct conf_caps caps;
 	char state_dir[128];
 	char run_dir[128];
+	bool additional_info;     /* fetch PvD Additional Information (RFC 8801 §4) when H is set */
+	char additional_info_ca_file[256];  /* CA bundle for its TLS; "" = the system store */
 };
 
 void conf_defaults(struct conf *ret);

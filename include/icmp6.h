@@ -15,5 +15,9 @@ int icmp6_open(void);
 int icmp6_receive(int fd, uint8_t *buf, size_t size, size_t *ret_len,
 		  struct in6_addr *ret_src, int *ret_hop_limit, int *ret_ifindex);
 
-/* A Router Solicitation (RFC 4861 §4.1) to ff02::2 on ifindex. */
-int icmp6_send_rs(int fd, int ifindex);
+/* A Router Solicitation (RFC 4861 §4.1) to ff02::2 on ifindex.  With `src`
+ * (the link's link-local address) it is sent from there with a Source
+ * Link-Layer Address option carrying `lladdr`; without, from the kernel's
+ * choice of source, which may be the unspecified address, and then with no
+ * option (§4.1: it MUST NOT be included then). */
+int icmp6_send_rs(int fd, int ifindex, const struct in6_addr *src, const uint8_t *lladdr, size_t lladdr_len);

@@ -109,7 +109,8 @@ struct kernel_events {
 	 * one with a finite valid lifetime; either way the caller must drop
 	 * the address from its state (RFC 7217: next DAD counter). */
 	void (*dad_failed)(void *userdata, const char *dev, const struct in6_addr *addr);
-	/* Events were lost (ENOBUFS): the link cache is refilled already; the
+	/* Events were lost (ENOBUFS): the link cache is refilled already, the
+	 * cache of addresses and routes is at the next kernel_reconcile; the
 	 * caller re-reads link state and re-reconciles everything. */
 	void (*resync_needed)(void *userdata);
 };
@@ -134,6 +135,10 @@ struct kernel *kernel_close(struct kernel *k);
  * IFA_PROTO, noprefixroute) and routes (NLM_F_REPLACE, route_proto,
  * RTA_EXPIRES when finite, RTA_PREF); fixes owned objects that differ.
  * Addresses and routes go only on owned links and into owned VRFs' tables.
+ * What is there is known from a cache of our tables and links kept from
+ * netlink events, not read per call; an object already right is not sent
+ * again unless its lifetime in the kernel is more than a second longer or
+ * more than min(10 s, a quarter of the wanted lifetime) shorter.
  * Keeps going after a failure, logs each one, returns the first error.
  */
 int kernel_reconcile(struct kernel *k, const struct kernel_state *want);
@@ -141,6 +146,18 @@ int kernel_reconcile(struct kernel *k, const struct kernel_state *want);
 /* End of the adoption grace period: adopted objects not confirmed yet are
  * no longer kept; the next kernel_reconcile removes them. */
 void kernel_grace_over(struct kernel *k);
+
+/* A router withdrew, with lifetime 0, a route an earlier run may have made
+ * in `table`: adopted routes there to dst/plen via gw (:: = on-link), any
+ * metric (slots may differ from the earlier run's), are no longer kept.
+ * True if any was. */
+bool kernel_release_adopted_routes(struct kernel *k, uint32_t table, const struct in6_addr *dst, uint8_t plen,
+				   const struct in6_addr *gw);
+
+/* The link `parent_ifindex` is gone: adopted sub-interfaces of it went with
+ * it, and an adopted VRF left with no adopted sub-interface elsewhere is no
+ * longer kept either.  True if anything was released. */
+bool kernel_release_adopted_parent(struct kernel *k, int parent_ifindex);
 
 /* The owned VRFs (at start: those re-adopted), with their aliases, for
  * reservations after a restart.  *ret_vrfs is malloc'd (NULL when *ret_n is 0). */

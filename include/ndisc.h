@@ -98,6 +98,7 @@ enum ndisc_reason {
 	NDISC_REASON_PVD_FQDN_LABEL_INVALID,
 	NDISC_REASON_PVD_FQDN_TOO_LONG,
 	NDISC_REASON_PVD_FQDN_UNTERMINATED,
+	NDISC_REASON_PVD_FQDN_IP_LITERAL,	/* RFC 1123 §2.1: all-numeric last label */
 	NDISC_REASON_PVD_RA_HEADER_TRUNCATED,
 	_NDISC_REASON_MAX,
 };
@@ -205,7 +206,7 @@ struct ndisc_ra {
 	struct ndisc_options options;
 
 	bool has_pvd;			/* a valid first PvD option was found */
-	struct ndisc_pvd pvd;		/* zero unless has_pvd */
+	struct ndisc_pvd pvd;		/* empty unless has_pvd (no flag, no count) */
 
 	size_t n_options;		/* options walked, outer + inner of the first
 					 * PvD option; the insides of ignored PvD
@@ -227,8 +228,15 @@ struct ndisc_ra {
  *
  * Returns 0 and fills *ret_ra when the RA is accepted (individual options may
  * still have been ignored: see ret_ra->ignored).  Returns -EBADMSG and sets
- * *ret_reason when the whole RA must be dropped; *ret_ra is then untouched.
+ * *ret_reason when the whole RA must be dropped; *ret_ra is then *empty*:
+ * ifindex 0, src ::, both headers zero, has_pvd false, every has_* flag and
+ * every count (n_options, n_ignored, n_prefixes, ...) zero, pvd.fqdn "".
  * *ret_reason is only written on failure.
+ *
+ * The struct is filled in place, never zeroed or copied whole: only entries
+ * below each count (and names up to their NUL) are defined; the rest of the
+ * arrays and struct padding are unspecified, so compare results field by
+ * field, never with memcmp().
  */
 int ndisc_parse_ra(const uint8_t *buf, size_t len, const struct in6_addr *src,
 		   int hop_limit, int ifindex, struct ndisc_ra *ret_ra,
@@ -245,3 +253,15 @@ const char *ndisc_preference_to_string(enum ndisc_preference pref);
 
 /* Short option name ("RDNSS", "PvD", ...), NULL for types this parser does not know. */
 const char *ndisc_option_to_string(uint8_t type);
+
+/*
+ * May the additional information of PvD ID @pvd_id (a name as the parser
+ * keeps it: LDH labels, lowercase, no trailing dot) be fetched at all?  False
+ * for names that never leave the host or that name no host on the network:
+ * "localhost" and "*.localhost" (RFC 6761 §6.3), "*.local" (RFC 6762 §3:
+ * link-local multicast DNS, not the PvD's DNS), "*.arpa" (RFC 3172:
+ * infrastructure, e.g. reverse zones) and IP literals (never accepted as PvD
+ * IDs; checked again here).  Such PvD IDs are still valid PvD IDs: only the
+ * fetch is refused.  Pure.
+ */
+bool ndisc_pvd_id_fetchable(const char *pvd_id);

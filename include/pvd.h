@@ -115,6 +115,22 @@ struct pvd_registry *pvd_registry_free(struct pvd_registry *r);
 typedef bool (*pvd_vrf_usable_fn)(void *userdata, const char *vrf, uint32_t table);
 void pvd_registry_set_vrf_filter(struct pvd_registry *r, pvd_vrf_usable_fn usable, void *userdata);
 
+/* Told of every route-bearing withdrawal in an accepted RA (router lifetime
+ * 0, a PIO's valid lifetime 0, a RIO's lifetime 0), whether or not the
+ * registry held the object: after a restart the kernel may still hold it
+ * from the earlier run.  `table`: the PvD's table, or the one reserved for
+ * it; 0 when it has none.  `withdrawn` is the object's key (kind, link,
+ * router, addr/plen). */
+typedef void (*pvd_withdraw_fn)(void *userdata, uint32_t table, const struct pvd_obj *withdrawn);
+void pvd_registry_set_withdraw_hook(struct pvd_registry *r, pvd_withdraw_fn fn, void *userdata);
+
+/* The configuration changed (a reload): caps and the implicit-PvD switch
+ * apply to what RAs bring from now on.  Caps lowered evict nothing (state
+ * already held is good state); implicit PvDs switched off go at once, as if
+ * never accepted.  table_range must be the one given to pvd_registry_new().
+ * Returns 1 if the registry changed. */
+int pvd_registry_set_conf(struct pvd_registry *r, const struct conf *conf);
+
 /* A VRF left by an earlier run: the PvD named `name` gets this VRF and table
  * again when it comes back. */
 int pvd_registry_reserve(struct pvd_registry *r, const char *name, const char *vrf, uint32_t table);

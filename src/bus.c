@@ -16,11 +16,16 @@
  * an ev_io (sd_bus_get_fd/get_events) and an ev_timer (sd_bus_get_timeout)
  * before the loop blocks, and both call sd_bus_process() until it has
  * nothing left to do (bounded per wakeup; the timer then fires at once).
+ *
+ * A connection that goes away (dbus-daemon restarted) is opened again after
+ * RECONNECT_FIRST, doubling to RECONNECT_MAX; once the name is ours again,
+ * bus_sync() publishes every PvD anew, so clients see PvdAdded for each.
  */
 #include <arpa/inet.h>
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,12 +35,15 @@
 
 #include "bus.h"
 #include "dns.h"
+#include "fetch.h"
 #include "log.h"
 
 #define MANAGER_INTERFACE	"org.pvd.Manager"
 #define PVD_INTERFACE		"org.pvd.Pvd"
 #define ERROR_NO_SUCH_PVD	"org.pvd.Error.NoSuchPvd"
 #define PROCESS_MAX		64	/* messages per wakeup, so RAs and timers run too */
+#define RECONNECT_FIRST		1.0	/* seconds */
+#define RECONNECT_MAX		60.0
 
 /* org.pvd.Pvd properties.  Those before _PROP_TRACKED can change and are
  * compared by bus_sync(); Name and Implicit are the PvD's identity. */
@@ -54,6 +62,10 @@ enum pvd_prop {
 	PROP_LFLAG,
 	PROP_DELAY,
 	PROP_ADDITIONAL_INFO,
+	PROP_ADDITIONAL_INFO_STATE,
+	PROP_EXPIRES,
+	PROP_NO_INTERNET,
+	PROP_DNS_ZONES,
 	PROP_RESOLV_CONF,
 	_PROP_TRACKED,
 	PROP_NAME = _PROP_TRACKED,
@@ -76,6 +88,10 @@ static const char *const prop_names[_PROP_MAX] = {
 	[PROP_LFLAG] = "LFlag",
 	[PROP_DELAY] = "Delay",
 	[PROP_ADDITIONAL_INFO] = "AdditionalInfo",
+	[PROP_ADDITIONAL_INFO_STATE] = "AdditionalInfoState",
+	[PROP_EXPIRES] = "Expires",
+	[PROP_NO_INTERNET] = "NoInternet",
+	[PROP_DNS_ZONES] = "DnsZones",
 	[PROP_RESOLV_CONF] = "ResolvConf",
 	[PROP_NAME] = "Name",
 	[PROP_IMPLICIT] = "Implicit",
@@ -96,9 +112,12 @@ struct bus {
 	int io_events;
 	ev_timer timer;
 	ev_prepare prepare;
-	bool attached;
+	bool named;			/* connected and the name ours: publish */
+	ev_timer reconnect;
+	double reconnect_delay;		/* before the next attempt */
 
 	const struct pvd_registry *registry;
+	const struct pvdinfo_table *info;
 	struct bus_counters counters;
 	const char *run_dir;
 
@@ -155,6 +174,10 @@ static bool obj_text(const struct pvd_obj *o, enum pvd_prop prop, char *buf, siz
 	case PROP_LFLAG:
 	case PROP_DELAY:
 	case PROP_ADDITIONAL_INFO:
+	case PROP_ADDITIONAL_INFO_STATE:
+	case PROP_EXPIRES:
+	case PROP_NO_INTERNET:
+	case PROP_DNS_ZONES:
 	case PROP_RESOLV_CONF:
 	case PROP_NAME:
 	case PROP_IMPLICIT:
@@ -201,6 +224,10 @@ static bool same_item(const struct pvd_obj *a, const struct pvd_obj *b, enum pvd
 	case PROP_LFLAG:
 	case PROP_DELAY:
 	case PROP_ADDITIONAL_INFO:
+	case PROP_ADDITIONAL_INFO_STATE:
+	case PROP_EXPIRES:
+	case PROP_NO_INTERNET:
+	case PROP_DNS_ZONES:
 	case PROP_RESOLV_CONF:
 	case PROP_NAME:
 	case PROP_IMPLICIT:
@@ -234,6 +261,30 @@ static int list_items(const struct pvd *p, enum pvd_prop prop, int (*emit)(void 
 	return 0;
 }
 
+/* The PvD's Additional Information verdict; NULL: none.  Only a VALID one
+ * has an object, an expiry, noInternet and zones. */
+static const struct pvdinfo *pvd_info(const struct bus *b, const struct pvd *p)
+{
+	return pvdinfo_table_find(b->info, p->name);
+}
+
+static const struct pvdinfo *pvd_valid_info(const struct bus *b, const struct pvd *p)
+{
+	const struct pvdinfo *i = pvd_info(b, p);
+
+	return i && i->state == PVDINFO_VALID ? i : NULL;
+}
+
+static void info_state_text(const struct bus *b, const struct pvd *p, char *buf, size_t size)
+{
+	const struct pvdinfo *i = pvd_info(b, p);
+
+	if (i)
+		pvdinfo_state_text(i, buf, size);
+	else
+		snprintf(buf, size, "none");
+}
+
 static void resolv_conf_path(const struct bus *b, const struct pvd *p, char *buf, size_t size)
 {
 	if (dns_path(b->run_dir, p->vrf, buf, size) < 0)
@@ -248,7 +299,8 @@ static int emit_line(void *userdata, const char *item)
 /* The text of one tracked property, for comparing; NULL when out of memory. */
 static char *prop_text(const struct bus *b, const struct pvd *p, enum pvd_prop prop)
 {
-	char *text = NULL, path[256];
+	char *text = NULL, path[PVDINFO_REASON_MAX + 32 > 256 ? PVDINFO_REASON_MAX + 32 : 256];
+	const struct pvdinfo *info;
 	size_t size;
 	FILE *f = open_memstream(&text, &size);
 
@@ -274,6 +326,23 @@ static char *prop_text(const struct bus *b, const struct pvd *p, enum pvd_prop p
 		fprintf(f, "%u", p->delay);
 		break;
 	case PROP_ADDITIONAL_INFO:
+		if ((info = pvd_valid_info(b, p)))
+			fputs(info->json, f);
+		break;
+	case PROP_ADDITIONAL_INFO_STATE:
+		info_state_text(b, p, path, sizeof(path));
+		fputs(path, f);
+		break;
+	case PROP_EXPIRES:
+		fprintf(f, "%" PRId64, (info = pvd_valid_info(b, p)) ? info->expires : 0);
+		break;
+	case PROP_NO_INTERNET:
+		fputs((info = pvd_valid_info(b, p)) && info->no_internet ? "true" : "false", f);
+		break;
+	case PROP_DNS_ZONES:
+		if ((info = pvd_valid_info(b, p)))
+			for (size_t i = 0; i < info->n_dns_zones; i++)
+				fprintf(f, "%s\n", info->dns_zones[i]);
 		break;
 	case PROP_RESOLV_CONF:
 		resolv_conf_path(b, p, path, sizeof(path));
@@ -355,8 +424,9 @@ static int pvd_get(sd_bus *bus, const char *path, const char *interface, const c
 {
 	const struct bus *b = userdata;
 	const struct pvd *p = NULL;
+	const struct pvdinfo *info;
 	enum pvd_prop prop;
-	char buf[256];
+	char buf[PVDINFO_REASON_MAX + 32 > 256 ? PVDINFO_REASON_MAX + 32 : 256];
 	int r;
 
 	(void)bus;
@@ -385,7 +455,25 @@ static int pvd_get(sd_bus *bus, const char *path, const char *interface, const c
 	case PROP_DELAY:
 		return sd_bus_message_append(reply, "y", p->delay);
 	case PROP_ADDITIONAL_INFO:
-		return sd_bus_message_append(reply, "s", "");
+		info = pvd_valid_info(b, p);
+		return sd_bus_message_append(reply, "s", info ? info->json : "");
+	case PROP_ADDITIONAL_INFO_STATE:
+		info_state_text(b, p, buf, sizeof(buf));
+		return sd_bus_message_append(reply, "s", buf);
+	case PROP_EXPIRES:
+		info = pvd_valid_info(b, p);
+		return sd_bus_message_append(reply, "t", info && info->expires > 0 ? (uint64_t)info->expires : 0);
+	case PROP_NO_INTERNET:
+		info = pvd_valid_info(b, p);
+		return sd_bus_message_append(reply, "b", info && info->no_internet);
+	case PROP_DNS_ZONES:
+		info = pvd_valid_info(b, p);
+		r = sd_bus_message_open_container(reply, 'a', "s");
+		for (size_t i = 0; r >= 0 && info && i < info->n_dns_zones; i++)
+			r = sd_bus_message_append_basic(reply, 's', info->dns_zones[i]);
+		if (r < 0)
+			return r;
+		return sd_bus_message_close_container(reply);
 	case PROP_RESOLV_CONF:
 		resolv_conf_path(b, p, buf, sizeof(buf));
 		return sd_bus_message_append(reply, "s", buf);
@@ -430,6 +518,10 @@ static const sd_bus_vtable pvd_vtable[] = {
 	PVD_PROPERTY(LFlag, "b"),
 	PVD_PROPERTY(Delay, "y"),
 	PVD_PROPERTY(AdditionalInfo, "s"),
+	PVD_PROPERTY(AdditionalInfoState, "s"),
+	PVD_PROPERTY(Expires, "t"),
+	PVD_PROPERTY(NoInternet, "b"),
+	PVD_PROPERTY(DnsZones, "as"),
 	PVD_PROPERTY(ResolvConf, "s"),
 	SD_BUS_VTABLE_END
 };
@@ -671,7 +763,7 @@ void bus_sync(struct bus *b, const struct pvd_registry *registry)
 	bool set_changed = false;
 	int r;
 
-	if (!b || !b->attached)
+	if (!b || !b->named)
 		return;
 	assert(registry == b->registry);
 	for (size_t i = b->n_pub; i-- > 0;)
@@ -700,12 +792,42 @@ void bus_sync(struct bus *b, const struct pvd_registry *registry)
 
 /* ---- the connection on the libev loop ---- */
 
-static void bus_detach(struct bus *b)
+/* Off the loop, and the objects of that connection forgotten: they were
+ * registered on it, and a new connection publishes them anew. */
+static void bus_drop(struct bus *b)
 {
 	ev_io_stop(b->loop, &b->io);
 	ev_timer_stop(b->loop, &b->timer);
 	ev_prepare_stop(b->loop, &b->prepare);
-	b->attached = false;
+	b->io_events = 0;
+	b->named = false;
+	for (size_t i = 0; i < b->n_pub; i++)
+		published_clear(&b->pub[i]);
+	b->n_pub = 0;
+	b->bus = sd_bus_flush_close_unref(b->bus);
+}
+
+/* The next attempt after the current delay, which then doubles. */
+static void bus_retry(struct bus *b)
+{
+	ev_timer_set(&b->reconnect, b->reconnect_delay, 0);
+	ev_timer_start(b->loop, &b->reconnect);
+	b->reconnect_delay = b->reconnect_delay * 2 < RECONNECT_MAX ? b->reconnect_delay * 2 : RECONNECT_MAX;
+}
+
+/* The connection failed: once working, it is lost (said once, as a
+ * warning); still connecting, the attempt failed (debug: it repeats). */
+static void bus_lost(struct bus *b, int error)
+{
+	if (b->named) {
+		log_warning("D-Bus connection lost: %s; reconnecting", strerror(-error));
+		b->reconnect_delay = RECONNECT_FIRST;
+	} else {
+		log_debug("D-Bus: cannot connect to the system bus: %s; next attempt in %g s", strerror(-error),
+			  b->reconnect_delay);
+	}
+	bus_drop(b);
+	bus_retry(b);
 }
 
 static void bus_process(struct bus *b)
@@ -716,9 +838,7 @@ static void bus_process(struct bus *b)
 		if (r == 0)
 			return;
 		if (r < 0) {
-			log_warning("D-Bus connection lost: %s; org.pvd is unavailable until pvd-vrfd restarts",
-				    strerror(-r));
-			bus_detach(b);
+			bus_lost(b, r);
 			return;
 		}
 	}
@@ -749,9 +869,7 @@ static void on_bus_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 	(void)revents;
 	events = sd_bus_get_events(b->bus);
 	if (events < 0) {
-		log_warning("D-Bus connection lost: %s; org.pvd is unavailable until pvd-vrfd restarts",
-			    strerror(-events));
-		bus_detach(b);
+		bus_lost(b, events);
 		return;
 	}
 	want = (events & POLLIN ? EV_READ : 0) | (events & POLLOUT ? EV_WRITE : 0);
@@ -771,11 +889,84 @@ static void on_bus_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 	ev_timer_start(loop, &b->timer);
 }
 
+static void bus_named(struct bus *b)
+{
+	b->named = true;
+	b->reconnect_delay = RECONNECT_FIRST;
+}
+
+/* The RequestName reply on a new connection (org.freedesktop.DBus: 1 primary
+ * owner, 4 already the owner; we never queue). */
+static int on_name(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct bus *b = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	uint32_t reply = 0;
+
+	(void)error;
+	if (e)
+		log_warning("D-Bus: cannot own %s: %s", BUS_NAME, e->message);
+	else if (sd_bus_message_read(m, "u", &reply) < 0 || (reply != 1 && reply != 4))
+		log_warning("D-Bus: cannot own %s: it has another owner", BUS_NAME);
+	if (e || (reply != 1 && reply != 4)) {
+		/* bus_lost() from the loop, outside this callback of the connection. */
+		sd_bus_close(b->bus);
+		return 0;
+	}
+	bus_named(b);
+	log_info("%s on the system bus again", BUS_NAME);
+	bus_sync(b, b->registry);
+	return 0;
+}
+
+/*
+ * A connection, the Manager, and the name: synchronously at start, so that
+ * a second instance or a missing policy (-EEXIST, -EACCES) is reported
+ * before the daemon says it started; asynchronously on reconnection, so that
+ * a slow bus never holds up the loop (and the watchdog).
+ */
+static int bus_connect(struct bus *b, bool sync)
+{
+	int r;
+
+	r = sd_bus_open_system(&b->bus);
+	if (r >= 0)
+		r = sd_bus_add_object_vtable(b->bus, NULL, BUS_MANAGER_PATH, MANAGER_INTERFACE, manager_vtable, b);
+	if (r >= 0)
+		r = sd_bus_add_object_manager(b->bus, NULL, BUS_MANAGER_PATH);
+	if (r >= 0)
+		r = sync ? sd_bus_request_name(b->bus, BUS_NAME, 0) :
+			   sd_bus_request_name_async(b->bus, NULL, BUS_NAME, 0, on_name, b);
+	if (r >= 0)
+		r = sd_bus_get_fd(b->bus);
+	if (r < 0) {
+		b->bus = sd_bus_flush_close_unref(b->bus);
+		return r;
+	}
+	ev_io_set(&b->io, r, 0);
+	ev_prepare_start(b->loop, &b->prepare);
+	if (sync)
+		bus_named(b);
+	return 0;
+}
+
+static void on_reconnect(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct bus *b = w->data;
+	int r;
+
+	(void)loop;
+	(void)revents;
+	r = bus_connect(b, false);
+	if (r < 0)
+		bus_lost(b, r);
+}
+
 int bus_open(struct ev_loop *loop, const struct pvd_registry *registry,
 	     const struct bus_counters *counters, const char *run_dir, struct bus **ret)
 {
 	struct bus *b;
-	int fd, r;
+	int r;
 
 	assert(loop && registry && counters && ret);
 	b = calloc(1, sizeof(*b));
@@ -783,50 +974,35 @@ int bus_open(struct ev_loop *loop, const struct pvd_registry *registry,
 		return -ENOMEM;
 	*b = (struct bus) {
 		.loop = loop, .registry = registry, .counters = *counters, .run_dir = run_dir,
+		.reconnect_delay = RECONNECT_FIRST,
 	};
-	r = sd_bus_open_system(&b->bus);
-	if (r < 0)
-		goto fail;
-	r = sd_bus_add_object_vtable(b->bus, NULL, BUS_MANAGER_PATH, MANAGER_INTERFACE, manager_vtable, b);
-	if (r < 0)
-		goto fail;
-	r = sd_bus_add_object_manager(b->bus, NULL, BUS_MANAGER_PATH);
-	if (r < 0)
-		goto fail;
-	/* Synchronous, once at start: a second instance or a missing policy
-	 * (-EEXIST, -EACCES) is reported before the daemon says it started. */
-	r = sd_bus_request_name(b->bus, BUS_NAME, 0);
-	if (r < 0)
-		goto fail;
-	fd = sd_bus_get_fd(b->bus);
-	if (fd < 0) {
-		r = fd;
-		goto fail;
-	}
-	ev_io_init(&b->io, on_bus_io, fd, 0);
+	ev_io_init(&b->io, on_bus_io, -1, 0);
 	ev_timer_init(&b->timer, on_bus_timer, 0, 0);
 	ev_prepare_init(&b->prepare, on_bus_prepare);
-	b->io.data = b->timer.data = b->prepare.data = b;
-	ev_prepare_start(loop, &b->prepare);
-	b->attached = true;
+	ev_timer_init(&b->reconnect, on_reconnect, 0, 0);
+	b->io.data = b->timer.data = b->prepare.data = b->reconnect.data = b;
+	r = bus_connect(b, true);
+	if (r < 0) {
+		free(b);
+		return r;
+	}
 	*ret = b;
 	return 0;
-fail:
-	sd_bus_flush_close_unref(b->bus);
-	free(b);
-	return r;
+}
+
+void bus_set_info(struct bus *b, const struct pvdinfo_table *info)
+{
+	if (b)
+		b->info = info;
 }
 
 struct bus *bus_close(struct bus *b)
 {
 	if (!b)
 		return NULL;
-	if (b->attached)
-		bus_detach(b);
-	for (size_t i = 0; i < b->n_pub; i++)
-		published_clear(&b->pub[i]);
+	ev_timer_stop(b->loop, &b->reconnect);
+	bus_drop(b);
 	free(b->pub);
-	sd_bus_flush_close_unref(b->bus);
 	free(b);
 	return NULL;
 }

@@ -30,6 +30,8 @@ void conf_defaults(struct conf *ret)
 		.keep_on_exit = false,
 		.subif_kind = CONF_SUBIF_IPVLAN,
 		.adopt_grace = 30,
+		.reconcile_delay_ms = 20,
+		.carrier_loss_grace = 5,
 		.log_level = LOG_INFO,
 		.caps = {
 			.pvds = 64, .pvds_per_link = 16, .routers = 8, .prefixes = 16,
@@ -37,6 +39,8 @@ void conf_defaults(struct conf *ret)
 		},
 		.state_dir = "/var/lib/pvd-vrfd",
 		.run_dir = "/run/pvd",
+		.additional_info = true,
+		.additional_info_ca_file = "",
 	};
 }
 
@@ -172,6 +176,8 @@ BOOL_KEY(parse_require_accept_ra, require_accept_ra)
 BOOL_KEY(parse_implicit, implicit_pvds)
 BOOL_KEY(parse_keep, keep_on_exit)
 UINT_KEY(parse_grace, adopt_grace, 0, 3600)
+UINT_KEY(parse_reconcile_delay, reconcile_delay_ms, 0, 1000)
+UINT_KEY(parse_carrier_grace, carrier_loss_grace, 0, 3600)
 UINT_KEY(parse_max_pvds, caps.pvds, 1, 1024)
 UINT_KEY(parse_max_pvds_per_link, caps.pvds_per_link, 1, 256)
 UINT_KEY(parse_max_routers, caps.routers, 1, 64)
@@ -181,6 +187,9 @@ UINT_KEY(parse_max_rdnss, caps.rdnss, 0, 64)
 UINT_KEY(parse_max_dnssl, caps.dnssl, 0, 64)
 DIR_KEY(parse_state_dir, state_dir)
 DIR_KEY(parse_run_dir, run_dir)
+BOOL_KEY(parse_additional_info, additional_info)
+/* A file, under the same rules as the directories (absolute, no blanks, no ".."). */
+DIR_KEY(parse_ca_file, additional_info_ca_file)
 
 static const struct {
 	const char *key;
@@ -193,6 +202,8 @@ static const struct {
 	{ "keep_on_exit", parse_keep },
 	{ "subinterface_kind", parse_subif_kind },
 	{ "adopt_grace", parse_grace },
+	{ "reconcile_delay_ms", parse_reconcile_delay },
+	{ "carrier_loss_grace", parse_carrier_grace },
 	{ "log_level", parse_log_level },
 	{ "max_pvds", parse_max_pvds },
 	{ "max_pvds_per_link", parse_max_pvds_per_link },
@@ -203,6 +214,8 @@ static const struct {
 	{ "max_dnssl_per_pvd", parse_max_dnssl },
 	{ "state_dir", parse_state_dir },
 	{ "run_dir", parse_run_dir },
+	{ "additional_info", parse_additional_info },
+	{ "additional_info_ca_file", parse_ca_file },
 };
 
 static char *trim(char *s)

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -66,7 +67,25 @@ static bool dns_seen_before(const struct pvd *p, size_t i)
 	return false;
 }
 
+/* Is @name in the search list before zone @k: a DNSSL name or an earlier zone? */
+static bool dns_search_has(const struct pvd *p, const char (*zones)[NDISC_NAME_MAX + 1], size_t k, const char *name)
+{
+	for (size_t i = 0; i < p->n_objs; i++)
+		if (p->objs[i].kind == PVD_OBJ_DNSSL && !strcmp(p->objs[i].name, name))
+			return true;
+	for (size_t i = 0; i < k; i++)
+		if (!strcmp(zones[i], name))
+			return true;
+	return false;
+}
+
 int dns_format(const struct pvd *p, char *buf, size_t size)
+{
+	return dns_format_zones(p, NULL, 0, buf, size);
+}
+
+int dns_format_zones(const struct pvd *p, const char (*zones)[NDISC_NAME_MAX + 1], size_t n_zones, char *buf,
+		     size_t size)
 {
 	char addr[INET6_ADDRSTRLEN], subif[IFNAMSIZ];
 	size_t len = 0;
@@ -101,6 +120,14 @@ int dns_format(const struct pvd *p, char *buf, size_t size)
 		r = append(buf, size, &len, "%s %s", search ? "" : "search", o->name);
 		search = true;
 	}
+	for (size_t k = 0; r == 0 && k < n_zones; k++) {
+		if (dns_search_has(p, zones, k, zones[k]))
+			continue;
+		if (!name_is_safe(zones[k]))
+			return -EINVAL;
+		r = append(buf, size, &len, "%s %s", search ? "" : "search", zones[k]);
+		search = true;
+	}
 	if (r == 0 && search)
 		r = append(buf, size, &len, "\n");
 	return r;
@@ -116,15 +143,18 @@ int dns_path(const char *run_dir, const char *vrf, char *ret, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int dns_write(const char *run_dir, const struct pvd *p)
+int dns_write(const char *run_dir, const struct pvd *p, const char (*zones)[NDISC_NAME_MAX + 1], size_t n_zones,
+	      struct dns_file *last)
 {
-	char text[4096], path[256], tmp[270], dir[256];
+	char text[16384], path[256], tmp[270], dir[256], *copy;
 	int fd, r;
 	ssize_t n;
 
-	r = dns_format(p, text, sizeof(text));
+	r = dns_format_zones(p, zones, n_zones, text, sizeof(text));
 	if (r < 0)
 		return r;
+	if (last->text && !strcmp(last->vrf, p->vrf) && !strcmp(last->text, text))
+		return 0;
 	r = dns_path(run_dir, p->vrf, path, sizeof(path));
 	if (r < 0)
 		return r;
@@ -143,9 +173,16 @@ int dns_write(const char *run_dir, const struct pvd *p)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
-	if (r < 0)
+	if (r < 0) {
 		unlink(tmp);
-	return r;
+		return r;
+	}
+	/* Without the copy, the next call just writes the file again. */
+	copy = strdup(text);
+	snprintf(last->vrf, sizeof(last->vrf), "%s", p->vrf);
+	free(last->text);
+	last->text = copy;
+	return 1;
 }
 
 int dns_remove(const char *run_dir, const char *vrf)
@@ -217,7 +254,7 @@ static bool dns_dir_is_ours(int run_fd, const char *name)
 	return only_resolv_conf;
 }
 
-int dns_prune(const char *run_dir, const char (*keep)[IFNAMSIZ], size_t n_keep)
+int dns_prune(const char *run_dir, const struct dns_file *keep, size_t n_keep)
 {
 	struct dirent *e;
 	int run_fd, first = 0, removed = 0;
@@ -239,7 +276,7 @@ int dns_prune(const char *run_dir, const char (*keep)[IFNAMSIZ], size_t n_keep)
 		if (!vrf_is_safe(e->d_name))
 			continue;
 		for (size_t i = 0; i < n_keep && !kept; i++)
-			kept = !strcmp(keep[i], e->d_name);
+			kept = !strcmp(keep[i].vrf, e->d_name);
 		if (kept || !dns_dir_is_ours(run_fd, e->d_name))
 			continue;
 		r = dns_remove(run_dir, e->d_name);

@@ -74,9 +74,12 @@ int icmp6_receive(int fd, uint8_t *buf, size_t size, size_t *ret_len,
 	return 0;
 }
 
-int icmp6_send_rs(int fd, int ifindex)
+int icmp6_send_rs(int fd, int ifindex, const struct in6_addr *src, const uint8_t *lladdr, size_t lladdr_len)
 {
-	struct nd_router_solicit rs = { .nd_rs_type = ND_ROUTER_SOLICIT };
+	/* The header, then the option: type 1, length in units of 8 octets
+	 * (RFC 4861 §4.6.1), zero-padded. */
+	uint8_t rs[sizeof(struct nd_router_solicit) + 32] = { ND_ROUTER_SOLICIT };
+	size_t len = sizeof(struct nd_router_solicit);
 	struct sockaddr_in6 to = {
 		.sin6_family = AF_INET6,
 		.sin6_addr = { .s6_addr = { 0xff, 0x02, [15] = 0x02 } },  /* all-routers */
@@ -86,7 +89,7 @@ int icmp6_send_rs(int fd, int ifindex)
 		struct cmsghdr hdr;
 		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	} control = { 0 };
-	struct iovec iov = { .iov_base = &rs, .iov_len = sizeof(rs) };
+	struct iovec iov = { .iov_base = rs };
 	struct msghdr msg = {
 		.msg_name = &to, .msg_namelen = sizeof(to),
 		.msg_iov = &iov, .msg_iovlen = 1,
@@ -94,6 +97,19 @@ int icmp6_send_rs(int fd, int ifindex)
 	};
 	struct in6_pktinfo pi = { .ipi6_ifindex = ifindex };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	if (src && lladdr_len > 0) {
+		size_t units = (2 + lladdr_len + 7) / 8;
+
+		if (units * 8 > sizeof(rs) - len)
+			return -EINVAL;
+		pi.ipi6_addr = *src;
+		rs[len] = ND_OPT_SOURCE_LINKADDR;
+		rs[len + 1] = (uint8_t)units;
+		memcpy(&rs[len + 2], lladdr, lladdr_len);
+		len += units * 8;
+	}
+	iov.iov_len = len;
 
 	c->cmsg_level = IPPROTO_IPV6;
 	c->cmsg_type = IPV6_PKTINFO;

@@ -5,7 +5,7 @@
  *
  * Failure policy
  * ==============
- * The whole RA is rejected (-EBADMSG, *ret_reason set, *ret_ra untouched) when
+ * The whole RA is rejected (-EBADMSG, *ret_reason set, *ret_ra empty) when
  *  - it fails RFC 4861 §6.1.2: hop limit not 255, source not link-local,
  *    ICMP code not 0, ICMP length below 16 octets; or its type is not 134;
  *  - the option walk breaks, outer or inside the PvD option: fewer than 2
@@ -44,6 +44,14 @@
  *  - The PvD ID FQDN must be DNS wire format without compression (§3.1,
  *    RFC 1035 §3.1 / §4.1.4), end inside the option, have labels of at most 63
  *    octets, at most 255 octets in all, and not be the root name.
+ *  - The PvD ID must not be an IP literal: RFC 1123 §2.1 "a valid host name
+ *    can never have the dotted-decimal form #.#.#.#, since at least the
+ *    highest-level component label will be alphabetic".  A name whose last
+ *    label is all digits ("192.0.2.1", "2130706433") or a hexadecimal number
+ *    ("0x7f000001": URL parsers read such hosts as IPv4 addresses, WHATWG URL
+ *    "ends in a number") is refused with its own reason: the PvD ID becomes
+ *    the host of an HTTPS URL (RFC 8801 §4.1), which must never be an
+ *    address chosen by the sender.
  *  - Reserved flag bits are ignored (§3.4); padding after the FQDN up to the
  *    next 8-octet boundary is skipped without looking at it (§3.1 "ignored by
  *    the receiver"); inner RA header type, code and checksum are ignored
@@ -59,6 +67,22 @@
  * spaces, NUL, shell metacharacters) makes the name invalid.  Names are
  * lowercased (PvD IDs compare case-insensitively, RFC 8801 §3.4) and kept
  * without the trailing dot.
+ *
+ * Output
+ * ------
+ * The parser writes straight into the caller's struct ndisc_ra (about 16 KiB,
+ * mostly fixed-size arrays): it never zeroes or copies the whole of it, which
+ * used to be more than 90% of the cost of a parse.  It first sets every
+ * scalar and every count (ndisc_ra_init()), then fills array entries as
+ * options are accepted.  So, after a call:
+ *  - on success, every scalar is set, entries [0, count) of every array are
+ *    set field by field (a DNSSL or FQDN name up to its NUL), and the PvD part
+ *    is meaningful only when has_pvd (otherwise it is empty, as below);
+ *  - on failure, *ret_ra is empty: ifindex 0, src ::, headers zero, has_pvd,
+ *    every has_* flag and every count zero;
+ *  - in both cases, bytes past a count, past a name's NUL, and struct padding
+ *    are unspecified (an option that was ignored may have left a slot past
+ *    the count written).  Compare results field by field, not with memcmp().
  *
  * Memory safety
  * -------------
@@ -200,12 +224,50 @@ static int ndisc_walk_next(struct ndisc_walk *w, struct ndisc_opt *ret_opt,
 
 /* ---- helpers ------------------------------------------------------------- */
 
-/* Results are built in zeroed memory and copied with memcpy(), never by
- * struct assignment, so their padding is zero and two parses of the same
- * packet compare equal with memcmp(). */
+/* Small entries are built in zeroed memory and copied whole; only the big
+ * result is never zeroed (see "Output" above). */
 static void ndisc_zero(void *p, size_t n)
 {
 	memset(p, 0, n);
+}
+
+/* The empty state of one option set: no flag, no count; arrays left alone. */
+static void ndisc_options_init(struct ndisc_options *o)
+{
+	o->has_lladdr = false;
+	o->lladdr_len = 0;
+	o->has_mtu = false;
+	o->mtu = 0;
+	o->n_prefixes = 0;
+	o->n_routes = 0;
+	o->n_rdnss = 0;
+	o->n_dnssl = 0;
+	o->n_pref64 = 0;
+}
+
+static void ndisc_pvd_init(struct ndisc_pvd *pvd)
+{
+	pvd->fqdn[0] = '\0';
+	pvd->http = false;
+	pvd->legacy = false;
+	pvd->delay = 0;
+	pvd->sequence = 0;
+	pvd->has_ra_header = false;
+	ndisc_zero(&pvd->ra_header, sizeof(pvd->ra_header));
+	ndisc_options_init(&pvd->options);
+}
+
+/* The empty result: what a rejected RA leaves, and where a parse starts. */
+static void ndisc_ra_init(struct ndisc_ra *ra)
+{
+	ra->ifindex = 0;
+	ndisc_zero(&ra->src, sizeof(ra->src));
+	ndisc_zero(&ra->header, sizeof(ra->header));
+	ndisc_options_init(&ra->options);
+	ra->has_pvd = false;
+	ndisc_pvd_init(&ra->pvd);
+	ra->n_options = 0;
+	ra->n_ignored = 0;
 }
 
 static bool in6_is_link_local(const struct in6_addr *a)
@@ -236,15 +298,13 @@ static bool in6_is_multicast(const struct in6_addr *a)
 /* Clear the bits past @prefix_len (<= 128). */
 static void in6_mask(struct in6_addr *a, unsigned prefix_len)
 {
+	unsigned i = prefix_len / 8;
+
 	assert(prefix_len <= 128);
-	for (unsigned i = 0; i < 16; i++) {
-		if (prefix_len >= 8) {
-			prefix_len -= 8;
-			continue;
-		}
-		a->s6_addr[i] &= (uint8_t)(0xff00u >> prefix_len);
-		prefix_len = 0;
-	}
+	if (i >= 16)
+		return;
+	a->s6_addr[i] &= (uint8_t)(0xff00u >> (prefix_len % 8));
+	memset(&a->s6_addr[i + 1], 0, 15 - i);
 }
 
 /* RFC 4191 §2.1 two-bit preference; *ret untouched for the reserved 10. */
@@ -301,16 +361,21 @@ enum name_error {
 	NAME_UNTERMINATED,
 };
 
-static bool ldh_char(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '-';
-}
-
-static char ascii_lower(uint8_t c)
-{
-	return (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-}
+/* LDH octet -> its lowercase text, 0 for anything else: one lookup per
+ * octet of every name the network sends. */
+static const char ldh_lower[256] = {
+	['-'] = '-',
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+#define L(u, l) [u] = l, [l] = l
+	L('A', 'a'), L('B', 'b'), L('C', 'c'), L('D', 'd'), L('E', 'e'),
+	L('F', 'f'), L('G', 'g'), L('H', 'h'), L('I', 'i'), L('J', 'j'),
+	L('K', 'k'), L('L', 'l'), L('M', 'm'), L('N', 'n'), L('O', 'o'),
+	L('P', 'p'), L('Q', 'q'), L('R', 'r'), L('S', 's'), L('T', 't'),
+	L('U', 'u'), L('V', 'v'), L('W', 'w'), L('X', 'x'), L('Y', 'y'),
+	L('Z', 'z'),
+#undef L
+};
 
 /*
  * Read one uncompressed DNS name (RFC 1035 §3.1) from the start of @s into
@@ -324,6 +389,7 @@ static int ndisc_name_parse(struct span s, char ret_text[NDISC_NAME_MAX + 1],
 	size_t off = 0, n = 0;
 
 	for (;;) {
+		struct span label;
 		uint8_t l;
 
 		if (off >= s.len) {
@@ -358,14 +424,15 @@ static int ndisc_name_parse(struct span s, char ret_text[NDISC_NAME_MAX + 1],
 		}
 		if (n > 0)
 			text[n++] = '.';
-		for (size_t i = 1; i <= l; i++) {
-			uint8_t c = span_u8(s, off + i);
+		label = span_sub(s, off + 1, l);
+		for (size_t i = 0; i < l; i++) {
+			char c = ldh_lower[span_u8(label, i)];
 
-			if (!ldh_char(c)) {
+			if (!c) {
 				*ret_error = NAME_LABEL_INVALID;
 				return -EINVAL;
 			}
-			text[n++] = ascii_lower(c);
+			text[n++] = c;
 		}
 		off += 1 + (size_t)l;
 	}
@@ -401,6 +468,48 @@ static enum ndisc_reason ndisc_dnssl_reason(enum name_error e)
 	}
 	assert(!"bad name_error");
 	return NDISC_REASON_DNSSL_LABEL_INVALID;
+}
+
+/* RFC 1123 §2.1: is the last label of @name (text form) a number, decimal
+ * or 0x-hexadecimal, so that the name would read as an IPv4 literal? */
+static bool ndisc_name_is_ip_literal(const char *name)
+{
+	const char *last = strrchr(name, '.');
+	size_t i = 0;
+
+	last = last ? last + 1 : name;
+	if (last[0] == '0' && last[1] == 'x') {
+		for (i = 2; last[i]; i++)
+			if (!((last[i] >= '0' && last[i] <= '9') || (last[i] >= 'a' && last[i] <= 'f')))
+				return false;
+		return true;
+	}
+	for (i = 0; last[i]; i++)
+		if (last[i] < '0' || last[i] > '9')
+			return false;
+	return i > 0;
+}
+
+/* true if @name is @suffix or ends in "." @suffix */
+static bool ndisc_name_in_zone(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), s = strlen(suffix);
+
+	if (n == s)
+		return !strcmp(name, suffix);
+	return n > s && name[n - s - 1] == '.' && !strcmp(name + n - s, suffix);
+}
+
+bool ndisc_pvd_id_fetchable(const char *pvd_id)
+{
+	assert(pvd_id);
+	if (!pvd_id[0] || ndisc_name_is_ip_literal(pvd_id))
+		return false;
+	/* RFC 6761 §6.3 "localhost." and its subdomains resolve to loopback;
+	 * RFC 6762 §3 ".local." is link-local multicast DNS; RFC 3172 ".arpa"
+	 * is infrastructure.  None names a PvD's server. */
+	return !ndisc_name_in_zone(pvd_id, "localhost") && !ndisc_name_in_zone(pvd_id, "local") &&
+	       !ndisc_name_in_zone(pvd_id, "arpa");
 }
 
 static enum ndisc_reason ndisc_pvd_fqdn_reason(enum name_error e)
@@ -727,8 +836,6 @@ static void ndisc_record_ignored(struct ndisc_ra *ra, uint8_t type, bool in_pvd,
 
 	/* One entry per option at most, and options are bounded. */
 	assert(ra->n_ignored < NDISC_IGNORED_MAX);
-	/* The slot is still zero from ndisc_parse_ra(): set the fields only,
-	 * so padding stays zero too. */
 	e = &ra->ignored[ra->n_ignored++];
 	e->type = type;
 	e->in_pvd = in_pvd;
@@ -783,8 +890,13 @@ static int ndisc_opt_pvd(struct ndisc_parser *p, struct span opt,
 	flags = span_be16(opt, 2);
 	r = ndisc_name_parse(span_tail(opt, 6), pvd->fqdn, &wire, &e);
 	if (r < 0) {
-		memset(pvd, 0, sizeof(*pvd));
+		ndisc_pvd_init(pvd);
 		*ret_reason = ndisc_pvd_fqdn_reason(e);
+		return -EINVAL;
+	}
+	if (ndisc_name_is_ip_literal(pvd->fqdn)) {
+		memset(pvd, 0, sizeof(*pvd));
+		*ret_reason = NDISC_REASON_PVD_FQDN_IP_LITERAL;
 		return -EINVAL;
 	}
 
@@ -801,7 +913,7 @@ static int ndisc_opt_pvd(struct ndisc_parser *p, struct span opt,
 
 	if (pvd->has_ra_header) {
 		if (opt.len - off < RA_HEADER_LEN) {
-			memset(pvd, 0, sizeof(*pvd));
+			ndisc_pvd_init(pvd);
 			*ret_reason = NDISC_REASON_PVD_RA_HEADER_TRUNCATED;
 			return -EINVAL;
 		}
@@ -835,8 +947,8 @@ int ndisc_parse_ra(const uint8_t *buf, size_t len, const struct in6_addr *src,
 		   int hop_limit, int ifindex, struct ndisc_ra *ret_ra,
 		   enum ndisc_reason *ret_reason)
 {
-	struct ndisc_ra ra;
-	struct ndisc_parser p = { .ra = &ra };
+	struct ndisc_ra *ra = ret_ra;
+	struct ndisc_parser p = { .ra = ret_ra };
 	struct ndisc_walk walk;
 	struct ndisc_opt opt;
 	struct span msg;
@@ -847,6 +959,9 @@ int ndisc_parse_ra(const uint8_t *buf, size_t len, const struct in6_addr *src,
 	assert(src);
 	assert(ret_ra);
 	assert(ret_reason);
+
+	/* Counts and scalars only, never the arrays (see "Output" above). */
+	ndisc_ra_init(ra);
 
 	/* RFC 4861 §6.1.2, cheapest checks first. */
 	if (hop_limit != RA_HOP_LIMIT) {
@@ -871,16 +986,14 @@ int ndisc_parse_ra(const uint8_t *buf, size_t len, const struct in6_addr *src,
 		return -EBADMSG;
 	}
 
-	/* Zero everything, padding included, so results compare with memcmp. */
-	memset(&ra, 0, sizeof(ra));
-	ra.ifindex = ifindex;
-	ra.src = *src;
-	ndisc_parse_ra_header(span_sub(msg, 0, RA_HEADER_LEN), &ra.header);
+	ra->ifindex = ifindex;
+	ra->src = *src;
+	ndisc_parse_ra_header(span_sub(msg, 0, RA_HEADER_LEN), &ra->header);
 
 	walk = (struct ndisc_walk) {
 		.rest = span_tail(msg, RA_HEADER_LEN),
 		.in_pvd = false,
-		.n_options = &ra.n_options,
+		.n_options = &ra->n_options,
 	};
 	while ((r = ndisc_walk_next(&walk, &opt, &reason)) > 0) {
 		enum ndisc_reason why;
@@ -889,7 +1002,7 @@ int ndisc_parse_ra(const uint8_t *buf, size_t len, const struct in6_addr *src,
 			/* RFC 8801 §3.4: all but the first PvD option are
 			 * ignored. */
 			if (p.seen_pvd) {
-				ndisc_record_ignored(&ra, opt.type, false,
+				ndisc_record_ignored(ra, opt.type, false,
 						     NDISC_REASON_PVD_NOT_FIRST);
 				continue;
 			}
@@ -900,21 +1013,22 @@ int ndisc_parse_ra(const uint8_t *buf, size_t len, const struct in6_addr *src,
 				break;
 			}
 			if (r < 0)
-				ndisc_record_ignored(&ra, opt.type, false, why);
+				ndisc_record_ignored(ra, opt.type, false, why);
 			else
-				ra.has_pvd = true;
+				ra->has_pvd = true;
 			continue;
 		}
 
-		if (ndisc_opt_common(&ra.options, &opt, &why) < 0)
-			ndisc_record_ignored(&ra, opt.type, false, why);
+		if (ndisc_opt_common(&ra->options, &opt, &why) < 0)
+			ndisc_record_ignored(ra, opt.type, false, why);
 	}
 	if (r < 0) {
+		/* Nothing of a broken RA is used: back to empty. */
+		ndisc_ra_init(ra);
 		*ret_reason = reason;
 		return r;
 	}
 
-	memcpy(ret_ra, &ra, sizeof(ra));
 	return 0;
 }
 
@@ -975,6 +1089,7 @@ static const struct {
 	[NDISC_REASON_PVD_FQDN_LABEL_INVALID]	= { "PvD ID FQDN label is not letters, digits and inner hyphens", false },
 	[NDISC_REASON_PVD_FQDN_TOO_LONG]	= { "PvD ID FQDN is longer than 255", false },
 	[NDISC_REASON_PVD_FQDN_UNTERMINATED]	= { "PvD ID FQDN runs past the end of the option", false },
+	[NDISC_REASON_PVD_FQDN_IP_LITERAL]	= { "PvD ID FQDN is an IP literal (all-numeric last label)", false },
 	[NDISC_REASON_PVD_RA_HEADER_TRUNCATED]	= { "PvD option with R flag is too short for an RA header", false },
 };
 

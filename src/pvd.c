@@ -39,6 +39,8 @@ struct pvd_registry {
 	uint64_t ras;			/* RAs taken so far: pvd_obj.seen_ra's clock */
 	pvd_vrf_usable_fn vrf_usable;
 	void *vrf_usable_data;
+	pvd_withdraw_fn withdrawn;
+	void *withdrawn_data;
 };
 
 const char *pvd_obj_kind_to_string(enum pvd_obj_kind kind)
@@ -159,6 +161,12 @@ void pvd_registry_set_vrf_filter(struct pvd_registry *r, pvd_vrf_usable_fn usabl
 	r->vrf_usable_data = userdata;
 }
 
+void pvd_registry_set_withdraw_hook(struct pvd_registry *r, pvd_withdraw_fn fn, void *userdata)
+{
+	r->withdrawn = fn;
+	r->withdrawn_data = userdata;
+}
+
 int pvd_registry_reserve(struct pvd_registry *r, const char *name, const char *vrf, uint32_t table)
 {
 	struct reservation *n;
@@ -207,7 +215,9 @@ const struct pvd *pvd_registry_find(const struct pvd_registry *r, const char *na
 static void refuse(struct pvd_registry *r, enum pvd_refusal why, const char *pvd, const char *ifname)
 {
 	r->refusals[why]++;
-	log_warning("PvD '%s' on '%s': %s, ignoring", pvd, ifname, pvd_refusal_to_string(why));
+	/* Caps are hit by what routers send: rate-limited per refusal. */
+	log_ratelimited(LOG_WARNING, "PvD refused", (int)why, "PvD '%s' on '%s': %s, ignoring", pvd,
+			ifname, pvd_refusal_to_string(why));
 }
 
 /* Is a VRF name or table taken by another PvD or reserved for another name? */
@@ -280,6 +290,21 @@ static void remove_pvd_at(struct pvd_registry *r, size_t i)
 	pvd_free(r->pvds[i]);
 	memmove(&r->pvds[i], &r->pvds[i + 1], (r->n_pvds - i - 1) * sizeof(r->pvds[0]));
 	r->n_pvds--;
+}
+
+int pvd_registry_set_conf(struct pvd_registry *r, const struct conf *conf)
+{
+	int changed = 0;
+
+	r->conf = *conf;
+	if (conf->implicit_pvds)
+		return 0;
+	for (size_t i = r->n_pvds; i-- > 0;)
+		if (r->pvds[i]->implicit) {
+			remove_pvd_at(r, i);
+			changed = 1;
+		}
+	return changed;
 }
 
 /* ---- objects and their (PvD, link, router) entries ---- */
@@ -623,6 +648,53 @@ static bool ra_has_content(const struct ndisc_ra_header *h, const struct ndisc_o
 	return false;
 }
 
+/* The table of PvD `name`: its own, or the one reserved for it; 0 if none. */
+static uint32_t table_of(const struct pvd_registry *r, const char *name)
+{
+	const struct pvd *p = find_pvd(r, name);
+
+	if (p)
+		return p->table;
+	for (size_t i = 0; i < r->n_reserved; i++)
+		if (!strcmp(r->reserved[i].name, name))
+			return r->reserved[i].table;
+	return 0;
+}
+
+/* Tell the withdraw hook of each route-bearing lifetime 0 in the RA. */
+static void report_withdrawals(const struct pvd_registry *r, const struct ndisc_ra *ra, const char *name,
+			       const struct ndisc_ra_header *h, const struct ndisc_options *const opts[2])
+{
+	uint32_t table = table_of(r, name);
+	struct pvd_obj key = { .ifindex = ra->ifindex, .router = ra->src };
+
+	if (!r->withdrawn || !table)
+		return;
+	if (!h->router_lifetime) {
+		key.kind = PVD_OBJ_ROUTER;
+		key.addr = ra->src;
+		r->withdrawn(r->withdrawn_data, table, &key);
+	}
+	for (int s = 0; s < 2; s++) {
+		const struct ndisc_options *o = opts[s];
+
+		for (size_t i = 0; o && i < o->n_prefixes; i++)
+			if (!o->prefixes[i].valid_lifetime && o->prefixes[i].on_link) {
+				key.kind = PVD_OBJ_PREFIX;
+				key.addr = o->prefixes[i].prefix;
+				key.plen = o->prefixes[i].prefix_len;
+				r->withdrawn(r->withdrawn_data, table, &key);
+			}
+		for (size_t i = 0; o && i < o->n_routes; i++)
+			if (!o->routes[i].lifetime) {
+				key.kind = PVD_OBJ_ROUTE;
+				key.addr = o->routes[i].prefix;
+				key.plen = o->routes[i].prefix_len;
+				r->withdrawn(r->withdrawn_data, table, &key);
+			}
+	}
+}
+
 /* The PvD an RA names, created if the RA brings something and caps allow. */
 static struct pvd *pvd_for_ra(struct pvd_registry *r, const struct ndisc_ra *ra, const char *name,
 			      const char *ifname, bool content)
@@ -659,6 +731,7 @@ int pvd_registry_handle_ra(struct pvd_registry *r, const struct ndisc_ra *ra, co
 		inet_ntop(AF_INET6, &ra->src, addr, sizeof(addr));
 		snprintf(name, sizeof(name), "%s%%%s", addr, ifname);
 	}
+	report_withdrawals(r, ra, name, h, opts);
 	p = pvd_for_ra(r, ra, name, ifname, content);
 	if (!p)
 		return 0;

@@ -7,7 +7,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 #include <systemd/sd-bus.h>
@@ -103,6 +105,12 @@ static json_object *read_variant(sd_bus_message *m, const char *sig)
 		r = sd_bus_message_read_basic(m, 'u', &u);
 		if (r >= 0)
 			j = json_object_new_int64(u);
+	} else if (!strcmp(sig, "t")) {
+		uint64_t t;
+
+		r = sd_bus_message_read_basic(m, 't', &t);
+		if (r >= 0)
+			j = json_object_new_int64(t > INT64_MAX ? INT64_MAX : (int64_t)t);
 	} else if (!strcmp(sig, "q")) {
 		uint16_t q;
 
@@ -396,6 +404,42 @@ static int cmd_list(sd_bus *bus)
 	return 0;
 }
 
+/* AdditionalInfo is JSON text on the bus: --json embeds it as an object
+ * (null when empty); text output prints it indented, one member a line,
+ * and Expires as a UTC date.  The daemon sends only validated JSON, which
+ * json-c re-escapes, so no control character reaches the terminal. */
+static void show_additional_info(json_object *obj)
+{
+	json_object *v, *info = NULL;
+	const char *text = jstr(obj, "AdditionalInfo");
+
+	if (text[0])
+		info = json_tokener_parse(text);
+	if (opt_json) {
+		json_object_object_add(obj, "AdditionalInfo", info);
+		return;
+	}
+	if (info) {
+		json_object_object_add(obj, "AdditionalInfo",
+				       json_object_new_string(json_object_to_json_string_ext(
+					       info, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							     JSON_C_TO_STRING_NOSLASHESCAPE)));
+		json_object_put(info);
+	} else if (json_object_object_get_ex(obj, "AdditionalInfo", &v)) {
+		json_object_object_add(obj, "AdditionalInfo", json_object_new_string("-"));
+	}
+	if (json_object_object_get_ex(obj, "Expires", &v)) {
+		time_t t = (time_t)json_object_get_int64(v);
+		char buf[64];
+		struct tm tm;
+
+		if (t > 0 && gmtime_r(&t, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+			json_object_object_add(obj, "Expires", json_object_new_string(buf));
+		else
+			json_object_object_add(obj, "Expires", json_object_new_string("-"));
+	}
+}
+
 static int cmd_show(sd_bus *bus, const char *name)
 {
 	json_object *obj = NULL;
@@ -410,6 +454,7 @@ static int cmd_show(sd_bus *bus, const char *name)
 		free(path);
 		return 1;
 	}
+	show_additional_info(obj);
 	if (opt_json) {
 		json_object_object_add(obj, "Path", json_object_new_string(path));
 		print_json(obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
@@ -578,6 +623,9 @@ static int cmd_monitor(sd_bus *bus)
 		return 1;
 	}
 	json_object_put(all);
+	/* On standard error, so the event stream stays as documented: from here
+	 * on no event is missed, which scripts (and the tests) can wait for. */
+	fputs("pvd: monitoring org.pvd\n", stderr);
 	r = sd_event_loop(ev);
 	sd_bus_detach_event(bus);
 	sd_event_unref(ev);

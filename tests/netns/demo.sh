@@ -4,6 +4,9 @@
 # Ethernet segment advertise PvDs a.example and b.example, each with a web
 # server behind it; the daemon maps each PvD to a VRF; a program bound to a
 # VRF reaches its own PvD's server, from its own PvD's address, and only it.
+# a.example also sets the H flag: the daemon fetches its Additional
+# Information (RFC 8801 §4) from https://a.example/.well-known/pvd through the
+# PvD and validates it.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pvdlab.sh"
 
@@ -16,16 +19,22 @@ require_vrf "$host"
 lab_servers
 
 lab_dns
+say "rA also serves a.example's Additional Information over HTTPS (test CA made with openssl)"
+lab_pki_ca ca && lab_pki_leaf a ca a.example &&
+	lab_https "$rA" "$LAB_TMP/https.log" \
+		"a.example,2001:db8:a1::80,$LAB_PKI/a.pem,$LAB_PKI/a.key,valid,2001:db8:a::/48" ||
+	{ echo "the HTTPS server did not start"; exit 1; }
+echo "  https://a.example/.well-known/pvd on [2001:db8:a1::80]:443, certificate for a.example"
 PVD=$BUILD/src/pvd
 pvd() { ip netns exec "$host" "$PVD" "$@"; }
 
 say "Start pvd-vrfd on the host (with its own system bus for org.pvd)"
 lab_bus_start || exit 1
-lab_daemon_start
+lab_daemon_start "additional_info_ca_file = $LAB_PKI/ca.pem"
 trap 'lab_daemon_stop TERM; kill "$LAB_BUS_PID"; ns_cleanup' EXIT
 
 say "The routers send Router Advertisements carrying PvD options"
-lab_ra_a && echo "  rA: PvD a.example, prefix 2001:db8:a::/64, route 2001:db8:a1::/48, DNS 2001:db8:a::53"
+lab_ra_a --hflag && echo "  rA: PvD a.example (H flag), prefix 2001:db8:a::/64, route 2001:db8:a1::/48, DNS 2001:db8:a::53"
 lab_ra_b && echo "  rB: PvD b.example, prefix 2001:db8:b::/64, DNS 2001:db8:b::53"
 busywait 10000 eval 'test "$(vrf_count)" -eq 2' || { echo "the VRFs did not appear"; cat "$LAB_LOG"; exit 1; }
 va=$(vrf_of a.example)
@@ -35,6 +44,13 @@ busywait 5000 vrf_has "$va" 'scope global' && busywait 5000 vrf_has "$vb" 'scope
 say "The PvDs the daemon knows, over D-Bus"
 show pvd list
 show pvd show a.example
+say "a.example's Additional Information: fetched through the PvD, validated"
+busywait 30000 eval 'pvd show a.example | grep -q "^AdditionalInfoState: *valid"' ||
+	echo "  (not valid in time: $(pvd show a.example | grep AdditionalInfoState))"
+printf '$ pvd show a.example | grep -A12 AdditionalInfo\n'
+pvd show a.example | grep -A12 '^AdditionalInfo' | sed 's/^/  /'
+printf '$ tail -1 https.log    (the server saw the request from an a.example address)\n'
+grep ' GET ' "$LAB_TMP/https.log" | tail -1 | awk '{ print "  " $1, "GET", $5, "from", $4 }'
 say "One VRF per PvD (its alias is the PvD's name)"
 show ip -n "$host" vrf show
 echo '$ ip -d link show type vrf    (name, table, alias)'

@@ -62,24 +62,33 @@ lab_links_ready() {
 }
 
 # lab_daemon_start [EXTRA CONFIG LINES]: start pvd-vrfd in $host with a
-# private config, state and run directory; $LAB_LOG is its log.
+# private config, state and run directory; $LAB_LOG is its log (appended to
+# by every start, so it waits for one more "started" line than it found:
+# signals sent before that line would kill the new daemon).
 lab_daemon_start() {
+	local started
 	LAB_TMP=${LAB_TMP:-$(mktemp -d /tmp/pvdlab.XXXXXX)}
 	LAB_CONF=$LAB_TMP/pvd-vrfd.conf
 	LAB_LOG=$LAB_TMP/daemon.log
 	LAB_RUN=$LAB_TMP/run
+	lab_write_conf "links = eth0 eth1" "$@"
+	started=$(cat "$LAB_LOG" 2>/dev/null | grep -c ' started (config ')
+	ip netns exec "$host" "$DAEMON" --config "$LAB_CONF" >>"$LAB_LOG" 2>&1 &
+	LAB_PID=$!
+	busywait 5000 lab_started_above "$started"
+}
+# lab_write_conf LINES...: the lab's configuration file (debug log, short
+# grace, the lab's state and run directories), then these lines.
+lab_write_conf() {
 	{
-		echo "links = eth0 eth1"
 		echo "log_level = debug"
 		echo "adopt_grace = 3"
 		echo "state_dir = $LAB_TMP/state"
 		echo "run_dir = $LAB_RUN"
 		printf '%s\n' "$@"
 	} >"$LAB_CONF"
-	ip netns exec "$host" "$DAEMON" --config "$LAB_CONF" >>"$LAB_LOG" 2>&1 &
-	LAB_PID=$!
-	busywait 5000 grep -q 'started' "$LAB_LOG"
 }
+lab_started_above() { [ "$(grep -cs ' started (config ' "$LAB_LOG")" -gt "$1" ]; }
 
 # lab_daemon_stop SIGNAL: signal the daemon and reap it; a daemon that does
 # not exit within 10 s is killed and the stop fails.
@@ -170,6 +179,57 @@ refresh_stats() {
 	busywait 3000 test -s "$LAB_RUN/stats"
 }
 
+# stat_count KEY: a two-column counter ("KEY\tN") from RUN_DIR/stats as last written.
+stat_count() {
+	awk -F'\t' -v k="$1" 'NF == 2 && $1 == k { print $2 }' "$LAB_RUN/stats" 2>/dev/null
+}
+
+# lab_reconciles: the daemon's reconcile generation ("reconciles\tN" in the
+# stats file: how many reconciliations of the kernel state have completed),
+# freshly read; empty (and false) when the daemon does not report one.
+lab_reconciles() {
+	local n
+	refresh_stats || return 1
+	n=$(stat_count reconciles)
+	[ -n "$n" ] || { echo "pvd-vrfd's stats have no 'reconciles' line" >&2; return 1; }
+	echo "$n"
+}
+
+# lab_reconciled_after N [TIMEOUT_MS]: wait until a reconciliation completes
+# after generation N, i.e. until the counter exceeds N.  Read N before the
+# event (an RA) and wait for the event's own trace first (lab_ra_seen): the
+# daemon reconciles after handling the RA, so a later generation includes it.
+lab_reconciled_after() {
+	[[ ${1:-} =~ ^[0-9]+$ ]] || { echo "lab_reconciled_after: no generation to wait past ('${1:-}')"; return 1; }
+	busywait "${2:-10000}" lab_reconciles_above "$1"
+}
+lab_reconciles_above() { local n; n=$(lab_reconciles 2>/dev/null) && [ "$n" -gt "$1" ]; }
+
+# lab_ra_count FROM [LINK]: how many RAs from FROM the daemon has handled on
+# LINK (default eth0), from its debug log (the lab runs log_level = debug).
+lab_ra_count() {
+	grep -c "RA from $1 on '${2:-eth0}'" "$LAB_LOG"
+}
+# lab_ra_seen FROM N [LINK]: wait until more than N RAs from FROM were handled.
+lab_ra_seen() {
+	busywait 10000 lab_ra_count_above "$1" "$2" "${3:-eth0}"
+}
+lab_ra_count_above() { [ "$(lab_ra_count "$1" "$3")" -gt "$2" ]; }
+
+# lab_settled N0 FROM N [FROM N...]: after sending RAs, wait until the daemon
+# handled more than N RAs from each FROM and then completed a reconciliation
+# after generation N0 (read before sending).  The positive event that negative
+# checks ("nothing else changed") wait for.
+lab_settled() {
+	local n0=$1
+	shift
+	while [ $# -ge 2 ]; do
+		lab_ra_seen "$1" "$2" || { echo "the daemon did not log the RA from $1"; return 1; }
+		shift 2
+	done
+	lab_reconciled_after "$n0"
+}
+
 # lab_servers: an HTTP server on port 8080 behind rA, rB and rC each.
 lab_servers() {
 	local x ns
@@ -241,16 +301,50 @@ EOF
 }
 
 # lab_dns: each router answers DNS on its PvD's RDNSS address (see lab_ra_a,
-# lab_ra_b) for its own server's name only: server-a.example, server-b.example.
+# lab_ra_b) for its own server's name and its PvD ID only (the PvD ID names
+# the server of its Additional Information, RFC 8801 §4.1):
+# server-a.example and a.example, server-b.example and b.example.
 # Their query logs: $LAB_TMP/dns-a.log, $LAB_TMP/dns-b.log.
 lab_dns() {
 	LAB_TMP=${LAB_TMP:-$(mktemp -d /tmp/pvdlab.XXXXXX)}
 	ip -n "$rA" addr add 2001:db8:a::53/64 dev veth0 nodad
 	ip -n "$rB" addr add 2001:db8:b::53/64 dev veth0 nodad
 	ip netns exec "$rA" $PY "$LAB_DIR/dns-responder.py" 2001:db8:a::53 server-a.example=2001:db8:a1::80 \
-		>"$LAB_TMP/dns-a.log" &
+		a.example=2001:db8:a1::80 >"$LAB_TMP/dns-a.log" &
 	disown $!	# ns_cleanup kills it; no job report from bash
 	ip netns exec "$rB" $PY "$LAB_DIR/dns-responder.py" 2001:db8:b::53 server-b.example=2001:db8:b1::80 \
-		>"$LAB_TMP/dns-b.log" &
+		b.example=2001:db8:b1::80 >"$LAB_TMP/dns-b.log" &
 	disown $!
+}
+
+# Test certificates, made with openssl at test time in $LAB_PKI (under
+# LAB_TMP); EC P-256 keys, quick even under TCG.
+lab_pki_ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+lab_pki_ca() {	# lab_pki_ca NAME: $LAB_PKI/NAME.pem and .key, a self-signed CA
+	LAB_TMP=${LAB_TMP:-$(mktemp -d /tmp/pvdlab.XXXXXX)}
+	LAB_PKI=$LAB_TMP/pki
+	mkdir -p "$LAB_PKI"
+	openssl req -x509 "${lab_pki_ec[@]}" -keyout "$LAB_PKI/$1.key" -out "$LAB_PKI/$1.pem" -days 2 \
+		-subj "/CN=pvd-test-$1" 2>/dev/null
+}
+lab_pki_leaf() {	# lab_pki_leaf NAME CA DNS-NAME...: $LAB_PKI/NAME.pem and .key signed by CA
+	local name=$1 ca=$2 san
+	shift 2
+	san=$(printf 'DNS:%s,' "$@")
+	openssl req "${lab_pki_ec[@]}" -keyout "$LAB_PKI/$name.key" -out "$LAB_PKI/$name.csr" -subj "/CN=$1" \
+		2>/dev/null &&
+		openssl x509 -req -in "$LAB_PKI/$name.csr" -CA "$LAB_PKI/$ca.pem" -CAkey "$LAB_PKI/$ca.key" \
+			-CAcreateserial -days 1 -out "$LAB_PKI/$name.pem" \
+			-extfile <(printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "${san%,}") 2>/dev/null
+}
+
+# lab_https NS LOG SPEC...: pvd-https.py (PvD Additional Information servers,
+# see its header) in NS, logging to LOG; waits until it listens.
+lab_https() {
+	local ns=$1 log=$2 before
+	shift 2
+	before=$(cat "$log" 2>/dev/null | grep -c ' ready ')
+	ip netns exec "$ns" $PY "$LAB_DIR/pvd-https.py" "$log" "$@" 2>>"$log.err" &
+	disown $!	# ns_cleanup kills it; no job report from bash
+	busywait 30000 eval '[ "$(cat "$log" 2>/dev/null | grep -c " ready ")" -gt "$before" ]'
 }

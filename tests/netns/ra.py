@@ -17,6 +17,14 @@ the PvD option and everything after it goes inside; --outer closes it again.
   ra.py --dev eth0 --lifetime 1800 --prefix 2001:db8:a::/64 \\
         --pvd a.example --seq 3 --hflag --rdnss 2001:db8:a::53 --outer --mtu 1500
 
+--next starts another RA (its own options, header fields and --src; --dev,
+--count, --interval and the addresses' defaults are the first one's): the RAs
+are sent in turn, --count in all, e.g. one router serving two PvDs, every
+0.5 s for 20 s:
+
+  ra.py --dev veth0 --count 40 --interval 0.5 --pvd a.example --prefix ... \\
+        --next --pvd a2.example --prefix ...
+
 --print writes the ICMPv6 message as hex instead of sending, --selftest
 checks the encoders against hex written by hand from the RFCs, --listen
 prints the RAs a raw ICMPv6 socket bound to --dev receives.
@@ -705,6 +713,19 @@ def selftest(with_scapy):
     for name, ok in checks:
         failed += not ok
         print(f"{'ok' if ok else 'FAIL'} - {name}")
+    # --next: the RAs in turn, --count in all, each with its own options.
+    a = build(parse_args(['--print', '--pvd', 'a.example', '--prefix', '2001:db8:a::/64']))
+    b = build(parse_args(['--print', '--lifetime', '0', '--prefix', '2001:db8:b::/64']))
+    out = []
+    for line in os.popen(f"{sys.executable} {os.path.abspath(__file__)} --print --src fe80::a --count 5 "
+                         "--pvd a.example --prefix 2001:db8:a::/64 --next --src fe80::b --lifetime 0 "
+                         "--prefix 2001:db8:b::/64"):
+        out.append(bytes.fromhex(line.strip()))
+    ok = (len(out) == 5 and [m[:2] + m[4:] for m in out] == [m[:2] + m[4:] for m in (a, b, a, b, a)] and
+          out[0][2:4] == struct.pack('!H', icmp6_checksum(in6('fe80::a'), in6('ff02::1'), a)) and
+          out[1][2:4] == struct.pack('!H', icmp6_checksum(in6('fe80::b'), in6('ff02::1'), b)))
+    failed += not ok
+    print(f"{'ok' if ok else 'FAIL'} - --next: 5 RAs alternating a, b, each with its own source's checksum")
     # The flood stays bounded and every RA in it differs.
     flood = list(flood_messages(parse_args(['--print', '--flood', '50', '--seed', '1']),
                                 random.Random(1)))
@@ -731,6 +752,7 @@ def parse_args(argv):
         description='Build a Router Advertisement byte by byte and send it (or print it).',
         epilog='Options are placed in order: before --pvd in the outer RA, after it inside the '
                'PvD option, after --outer in the outer RA again.\n'
+               '--next starts another RA; the RAs are sent in turn, --count in all (see the top).\n'
                'SPEC forms:  --prefix P/LEN[,valid=S][,preferred=S][,flags=LARP|0xNN]\n'
                '             --rio P/LEN[,pref=high|medium|low|reserved][,lifetime=S][,len=N][,plen=N]\n'
                '             --rdnss ADDR[,ADDR...][,lifetime=S]\n'
@@ -809,8 +831,24 @@ def parse_args(argv):
     return args
 
 
+def split_next(argv):
+    """The argument lists of the RAs separated by --next."""
+    parts = [[]]
+    for a in argv:
+        if a == '--next':
+            parts.append([])
+        else:
+            parts[-1].append(a)
+    return parts
+
+
 def main(argv):
-    args = parse_args(argv)
+    parts = split_next(argv)
+    args = parse_args(parts[0])
+    others = [parse_args(p) for p in parts[1:]]
+    if others and (args.raw is not None or args.flood or args.listen or args.selftest or
+                   any(o.raw is not None or o.flood or o.listen or o.selftest for o in others)):
+        raise UsageError('--next takes RAs built from options: no --raw, --flood, --listen, --selftest')
     if args.selftest:
         return selftest(args.scapy)
     if any(k == 'preset' and v == 'list' for k, v, _ in args.items):
@@ -834,11 +872,19 @@ def main(argv):
 
     if args.flood:
         msgs = flood_messages(args, random.Random(args.seed))
+        srcs = None
     else:
-        msgs = [build(args, src_mac)] * args.count
-    if src is not None:
+        # Each RA with its own source (--src, else the first RA's) and
+        # checksum; sent in turn, args.count in all.
+        ras = [(build(a, src_mac), in6(a.src) if a.src else src, a.checksum) for a in [args] + others]
+        ras = [(m, s, with_checksum(m, s, dst, how) if s is not None else
+                with_checksum(m, b'', b'', how) if how not in ('auto', 'keep') else m)
+               for m, s, how in ras]
+        srcs = [ras[i % len(ras)][1] for i in range(args.count)]
+        msgs = [ras[i % len(ras)][2] for i in range(args.count)]
+    if srcs is None and src is not None:
         msgs = (with_checksum(m, src, dst, args.checksum) for m in msgs)
-    elif args.checksum not in ('auto', 'keep'):
+    elif srcs is None and args.checksum not in ('auto', 'keep'):
         msgs = (with_checksum(m, b'', b'', args.checksum) for m in msgs)
 
     if args.print:
@@ -857,7 +903,7 @@ def main(argv):
     for m in msgs:
         if sent:
             time.sleep(args.interval)
-        sock.send(frame(src_mac, dst_mac, src, dst, args.hop_limit, m))
+        sock.send(frame(src_mac, dst_mac, srcs[sent] if srcs else src, dst, args.hop_limit, m))
         sent += 1
     return 0
 

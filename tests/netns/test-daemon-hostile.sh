@@ -77,10 +77,17 @@ busywait 10000 eval 'test -n "$(vrf_of fe80::e%eth0)"'
 log_test $? 0 "RAs with a bad PvD ID count as plain RAs: implicit PvD fe80::e%eth0"
 [ "$(vrf_count)" -eq 2 ]
 log_test $? 0 "... and nothing else: $(vrf_count) VRFs"
-grep -rlE 'reboot|\.\.|/etc' "$LAB_RUN" 2>/dev/null | grep -q .
-log_test $? 1 "no hostile name reached a file under $LAB_RUN"
-ip -n "$host" -d link show | grep -E 'alias' | grep -qvE 'alias (a\.example|fe80::[0-9a-f]+%eth[01])$'
-log_test $? 1 "no hostile name reached an interface alias"
+# The run dir holds the stats and a.example's resolv.conf: a missing or empty
+# dir would make the search below vacuous.
+files=$(find "$LAB_RUN" -type f 2>/dev/null)
+[ -d "$LAB_RUN" ] && [ -f "$LAB_RUN/stats" ] && [ -f "$LAB_RUN/$va/resolv.conf" ] &&
+	! grep -lE 'reboot|\.\.|/etc' $files /dev/null | grep -q . &&
+	! find "$LAB_RUN" -mindepth 1 -printf '%P\n' | grep -qE 'reboot|\.\.'
+log_test $? 0 "no hostile name reached a file under $LAB_RUN ($(wc -w <<<"$files") files)"
+aliases=$(ip -n "$host" -d link show | grep -E 'alias')
+grep -qE 'alias a\.example$' <<<"$aliases" && grep -qE 'alias fe80::e%eth0$' <<<"$aliases" &&
+	! grep -qvE 'alias (a\.example|fe80::[0-9a-f]+%eth[01])$' <<<"$aliases"
+log_test $? 0 "no hostile name reached an interface alias"
 
 # Flood: 100 RAs with random PvD names and prefixes.  Caps: 8 PvDs per link.
 rss0=$(awk '/VmRSS/ { print $2 }' "/proc/$LAB_PID/status")

@@ -24,6 +24,7 @@ log_test $? 0 "two PvD VRFs next to the foreign one"
 busywait 5000 vrf_has "$(vrf_of b.example)" 2001:db8:b:
 # ifindexes too: a VRF deleted and re-created would keep its name, not its ifindex.
 our_links() { ip -n "$host" -o link show | awk -F': ' '$2 ~ /^pvd/ { print $1, $2 }' | sort; }
+va=$(vrf_of a.example) vb=$(vrf_of b.example)
 before=$(ip -n "$host" vrf show | sort)
 links_before=$(our_links)
 addr_before=$(ip -n "$host" -6 -o addr show | awk '/2001:db8:[ab]:/ { print $2, $4 }' | sort)
@@ -33,11 +34,16 @@ lab_daemon_start "$grace"
 after=$(ip -n "$host" vrf show | sort)
 [ "$before" = "$after" ]
 log_test $? 0 "after kill -9 and restart: same VRFs and tables"
-grep -q "re-adopting VRF $(vrf_of a.example)" "$LAB_LOG"
-log_test $? 0 "the new daemon re-adopts them"
+[ -n "$va" ] && [ -n "$vb" ] && grep -q "re-adopting VRF $va " "$LAB_LOG" && grep -q "re-adopting VRF $vb " "$LAB_LOG"
+log_test $? 0 "the new daemon re-adopts them: $va (a.example), $vb (b.example)"
+# Fresh RAs, then wait until the daemon has handled both and finished a
+# reconciliation after them: any duplicate would have been made by then.
+gen=$(lab_reconciles)
+na=$(lab_ra_count fe80::a) nb=$(lab_ra_count fe80::b)
 lab_ra_a
 lab_ra_b
-sleep 1	# give the daemon a chance to (wrongly) create duplicates
+lab_settled "$gen" fe80::a "$na" fe80::b "$nb"
+log_test $? 0 "the new daemon handled the fresh RAs and reconciled after them"
 [ "$(vrf_count)" -eq 3 ] && [ "$(ip -n "$host" vrf show | sort)" = "$before" ]
 log_test $? 0 "fresh RAs: no duplicate VRFs, same names and tables"
 addr_after=$(ip -n "$host" -6 -o addr show | awk '/2001:db8:[ab]:/ { print $2, $4 }' | sort)

@@ -22,7 +22,9 @@ log_test $? 0 "the daemon took org.pvd on the private bus"
 
 ip netns exec "$host" "$PVD" monitor >"$LAB_TMP/monitor.out" 2>&1 &
 mon_pid=$!
-sleep 1	# let monitor subscribe before the RAs
+# It says so on stderr once its matches are in place: no event is lost after.
+busywait 10000 grep -qx "pvd: monitoring org.pvd" "$LAB_TMP/monitor.out"
+log_test $? 0 "pvd monitor is subscribed before the RAs"
 
 lab_dns
 lab_servers
@@ -89,9 +91,23 @@ pvd exec b.example -- curl -sS -g -o /dev/null --max-time 3 "http://[2001:db8:a1
 log_test $? 0 "pvd exec b.example: a.example's server unreachable"
 
 # Unprivileged: the LD_PRELOAD shim (addresses, not names: the system's
-# resolvers stay in place without privileges).
-user() { ip netns exec "$host" setpriv --reuid=65534 --regid=65534 --clear-groups \
-	env DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" PVD_PRELOAD_LIB="$PVD_PRELOAD_LIB" "$PVD" "$@"; }
+# resolvers stay in place without privileges).  The user runs copies of the
+# client and the shim in $LAB_TMP (mode 0755, see lab_bus_start): a checkout
+# under a 0700 directory (mktemp -d, a private home) is out of its reach.
+ubin=$LAB_TMP/bin
+mkdir -p "$ubin" && chmod 755 "$ubin" && install -m 0755 "$PVD" "$PVD_PRELOAD_LIB" "$ubin/"
+as_nobody() { ip netns exec "$host" setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+reach=
+for d in "$ubin" "$LAB_TMP/bus"; do
+	as_nobody test -x "$d" || reach+=" $d"
+done
+as_nobody test -x "$ubin/pvd" -a -r "$ubin/libpvd-preload.so" -a -w "$LAB_TMP/bus/socket" || reach+=" $ubin/pvd|libpvd-preload.so|bus socket"
+if [ -n "$reach" ]; then
+	log_test 1 0 "user 65534 cannot reach:$reach (a parent directory of $LAB_TMP is not searchable)"
+	lab_finish
+fi
+user() { as_nobody env DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" \
+	PVD_PRELOAD_LIB="$ubin/libpvd-preload.so" "$ubin/pvd" "$@"; }
 for x in a b; do
 	y=b; [ $x = b ] && y=a
 	src=$(user exec $x.example -- curl -sS -g -o /dev/null -w '%{local_ip}' --max-time 5 \

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The kernel reconciler (src/kernel.c) against a real kernel, through
+# The kernel reconciler (src/kernel/) against a real kernel, through
 # tests/netns/kernel-driver:
 #
 #   host ns                                                   peer ns

@@ -19,6 +19,7 @@ static void test_defaults(void)
 	CHECK(c.implicit_pvds);
 	CHECK(c.require_accept_ra);
 	CHECK(!c.keep_on_exit);
+	CHECK(c.additional_info && c.additional_info_ca_file[0] == '\0');
 	CHECK(c.caps.pvds == 64 && c.caps.pvds_per_link == 16 && c.caps.routers == 8);
 	CHECK(c.caps.prefixes == 16 && c.caps.routes == 64 && c.caps.rdnss == 8 && c.caps.dnssl == 8);
 	CHECK(conf_link_matches(&c, "eth0"));
@@ -34,8 +35,12 @@ static void test_full_file(void)
 		"  table_range = 2000-2099  \n"
 		"implicit_pvds = no\n"
 		"keep_on_exit = yes\n"
+		"additional_info = no\n"
+		"additional_info_ca_file = /tmp/ca.pem\n"
 		"subinterface_kind = macvlan\n"
 		"adopt_grace = 5\n"
+		"reconcile_delay_ms = 7\n"
+		"carrier_loss_grace = 7\n"
 		"log_level = debug\n"
 		"max_pvds = 4\n"
 		"max_pvds_per_link = 2\n"
@@ -57,8 +62,10 @@ static void test_full_file(void)
 	CHECK(!conf_link_matches(&c, "wlan1") && !conf_link_matches(&c, "lo"));
 	CHECK(c.table_min == 2000 && c.table_max == 2099);
 	CHECK(!c.implicit_pvds && c.keep_on_exit && !c.require_accept_ra);
+	CHECK(!c.additional_info && !strcmp(c.additional_info_ca_file, "/tmp/ca.pem"));
 	CHECK(c.subif_kind == CONF_SUBIF_MACVLAN);
-	CHECK(c.adopt_grace == 5 && c.log_level == LOG_DEBUG);
+	CHECK(c.adopt_grace == 5 && c.log_level == LOG_DEBUG && c.reconcile_delay_ms == 7);
+	CHECK(c.carrier_loss_grace == 7);
 	CHECK(c.caps.pvds == 4 && c.caps.pvds_per_link == 2 && c.caps.routers == 3 && c.caps.prefixes == 5);
 	CHECK(c.caps.routes == 6 && c.caps.rdnss == 7 && c.caps.dnssl == 1);
 	CHECK(!strcmp(c.state_dir, "/tmp/state") && !strcmp(c.run_dir, "/tmp/run"));
@@ -98,6 +105,7 @@ static void test_errors(void)
 	expect_error("require_accept_ra = 2\n", "bad.conf:1: require_accept_ra: '2': expected yes or no");
 	expect_error("max_pvds = -1\n", "bad.conf:1: max_pvds: '-1': not a number");
 	expect_error("max_pvds = 0\n", "bad.conf:1: max_pvds: '0': out of range");
+	expect_error("reconcile_delay_ms = 1001\n", "bad.conf:1: reconcile_delay_ms: '1001': out of range");
 	expect_error("max_pvds = 12abc\n", "bad.conf:1: max_pvds: '12abc': not a number");
 	expect_error("max_pvds = 99999999999999999999\n", "bad.conf:1: max_pvds: '99999999999999999999': not a number");
 	expect_error("log_level = loud\n",
@@ -110,6 +118,11 @@ static void test_errors(void)
 	expect_error("# ok\n\nkeep_on_exit = yes\nkeep_on_exit = sometimes\n",
 		     "bad.conf:4: keep_on_exit: 'sometimes': expected yes or no");
 	expect_error("\x01key = 1\n", "bad.conf:1: unknown key '?key'");
+	expect_error("additional_info = perhaps\n", "bad.conf:1: additional_info: 'perhaps': expected yes or no");
+	expect_error("additional_info_ca_file = ca.pem\n",
+		     "bad.conf:1: additional_info_ca_file: 'ca.pem': must be an absolute path");
+	expect_error("additional_info_ca_file = /etc/../tmp/ca.pem\n",
+		     "bad.conf:1: additional_info_ca_file: '/etc/../tmp/ca.pem': path has a '..' component");
 }
 
 static void test_load(void)

@@ -52,6 +52,22 @@ static void put(const char *dir, const char *name, const char *text)
 	}
 }
 
+static bool file_is(const char *dir, const char *name, const char *text)
+{
+	char path[256], buf[1024];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return f && !strcmp(buf, text);
+}
+
 static bool exists(const char *dir, const char *name)
 {
 	char path[256];
@@ -72,15 +88,25 @@ static int rm_one(const char *path, const struct stat *st, int type, struct FTW 
 /* dns_prune() removes our stale directories and nothing else. */
 static void test_prune(void)
 {
-	static const char keep[][IFNAMSIZ] = { "pvd000abc" };
+	static const struct dns_file keep[] = { { .vrf = "pvd000abc" } };
 	static const char ours[] = "# resolv.conf of PvD b.example (VRF pvd000b0b), written by pvd-vrfd: do not edit.\n"
 				   "nameserver 2001:db8:b::53\n";
 	char run[] = "/tmp/test-dns-XXXXXX", sub[300];
 	struct pvd p = pvd_with("a.example");
+	struct dns_file last = { .text = NULL };
 
 	if (!ok(mkdtemp(run) != NULL, "temporary run_dir"))
 		return;
-	ok(dns_write(run, &p) == 0, "a.example's resolv.conf written");
+	ok(dns_write(run, &p, NULL, 0, &last) == 1, "a.example's resolv.conf written");
+	/* Unchanged text is not written again: a file put there meanwhile stays. */
+	snprintf(sub, sizeof(sub), "%s/pvd000abc", run);
+	put(sub, "resolv.conf", ours);
+	ok(dns_write(run, &p, NULL, 0, &last) == 0 && file_is(sub, "resolv.conf", ours), "unchanged text: not rewritten");
+	p.n_objs = 1;
+	ok(dns_write(run, &p, NULL, 0, &last) == 1 && file_is(sub, "resolv.conf", last.text) && strstr(last.text, "2001:db8:a::53"),
+	   "changed text: rewritten, and remembered");
+	p = pvd_with("a.example");
+	free(last.text);
 	/* Stale and ours: named like our VRF, only our resolv.conf. */
 	snprintf(sub, sizeof(sub), "%s/pvd000b0b", run);
 	mkdir(sub, 0755);
@@ -146,6 +172,19 @@ int main(void)
 	snprintf(p.vrf, sizeof(p.vrf), "../etc");
 	ok(dns_format(&p, buf, sizeof(buf)) == -EINVAL, "a VRF name that is not ours is refused");
 	ok(dns_path("/run/pvd", "../../etc", path, sizeof(path)) == -EINVAL, "no path from a foreign VRF name");
+
+	/* dnsZones of the additional information: appended, each once, only
+	 * if the RA's search list does not hold it already. */
+	static const char zones[4][NDISC_NAME_MAX + 1] = { "corp.a.example", "b.example", "b.example", "c.example" };
+	p = pvd_with("a.example");
+	ok(dns_format_zones(&p, zones, 4, buf, sizeof(buf)) == 0 &&
+	   strstr(buf, "\nsearch a.example corp.a.example b.example c.example\n"), "zones appended once: %s",
+	   strstr(buf, "search") ? strstr(buf, "search") : buf);
+	p.n_objs = 2;	/* no DNSSL: the zones alone make the search line */
+	ok(dns_format_zones(&p, zones, 2, buf, sizeof(buf)) == 0 && strstr(buf, "\nsearch corp.a.example b.example\n"),
+	   "zones without DNSSL");
+	static const char bad[1][NDISC_NAME_MAX + 1] = { "x\nnameserver 1.2.3.4" };
+	ok(dns_format_zones(&p, bad, 1, buf, sizeof(buf)) == -EINVAL, "a zone with a newline never reaches the file");
 	ok(dns_path("/run/pvd", "pvd000abc", path, sizeof(path)) == 0 &&
 	   !strcmp(path, "/run/pvd/pvd000abc/resolv.conf"), "path");
 	test_prune();

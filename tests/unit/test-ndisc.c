@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ndisc-compare.h"
 #include "ndisc.h"
 #include "tap.h"
 
@@ -143,16 +144,6 @@ static bool addr_is(const struct in6_addr *a, const char *text)
 	return memcmp(a, &want, sizeof(want)) == 0;
 }
 
-static bool untouched(const void *p, size_t n, uint8_t pattern)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i] != pattern)
-			return false;
-	return true;
-}
-
 static bool expect_accept_(const char *what, const uint8_t *buf, size_t len)
 {
 	enum ndisc_reason reason = _NDISC_REASON_MAX;
@@ -173,10 +164,10 @@ static bool expect_reject_(const char *what, const struct in6_addr *src, int hop
 
 	memset(&ra, 0x5a, sizeof(ra));
 	r = ndisc_parse_ra(buf, len, src, hop, 7, &ra, &reason);
-	return ok(r == -EBADMSG && reason == want && untouched(&ra, sizeof(ra), 0x5a),
+	return ok(r == -EBADMSG && reason == want && ndisc_test_ra_empty(&ra),
 		  "%s: RA rejected, \"%s\" (r=%d, reason \"%s\", ret_ra %s)",
 		  what, reason_str(want), r, reason_str(reason),
-		  untouched(&ra, sizeof(ra), 0x5a) ? "untouched" : "WRITTEN");
+		  ndisc_test_ra_empty(&ra) ? "empty" : "NOT EMPTY");
 }
 #define expect_reject(what, want, ...) \
 	expect_reject_(what, &src_ll, 255, want, PKT(__VA_ARGS__))
@@ -387,7 +378,7 @@ static void test_option_count(void)
 	PUT(&p, OPT_EXP);	/* the 129th */
 	r = parse_pkt(&p, &reason);
 	ok(r == -EBADMSG && reason == NDISC_REASON_TOO_MANY_OPTIONS &&
-	   untouched(&ra, sizeof(ra), 0x5a), "129 options reject the RA (r=%d, %s)",
+	   ndisc_test_ra_empty(&ra), "129 options reject the RA, result empty (r=%d, %s)",
 	   r, reason_str(reason));
 
 	/* Inner options count too: PvD option + 127 inner = 128. */
@@ -1026,6 +1017,86 @@ static void test_pvd_fqdn(void)
 		       5, 'p', 'v', 'd', '_', 'x', 1, 'o', 0, 0);
 }
 
+/* RFC 1123 §2.1: IP literals are not PvD IDs. */
+static void test_pvd_fqdn_ip_literal(void)
+{
+	expect_ignored("PvD FQDN \"192.0.2.1\"", NDISC_OPT_PVD, false,
+		       NDISC_REASON_PVD_FQDN_IP_LITERAL,
+		       RA_HDR,
+		       /* PvD, Length 3, H=1, "192.0.2.1" (11 octets) + 7 padding */
+		       0x15, 0x03, 0x80, 0x00, 0x00, 0x01,
+		       3, '1', '9', '2', 1, '0', 1, '2', 1, '1', 0,
+		       0, 0, 0, 0, 0, 0, 0);
+	expect_ignored("PvD FQDN \"127.0.0.1\"", NDISC_OPT_PVD, false,
+		       NDISC_REASON_PVD_FQDN_IP_LITERAL,
+		       RA_HDR,
+		       /* PvD, Length 3, H=1, "127.0.0.1" (11 octets) + 7 padding */
+		       0x15, 0x03, 0x80, 0x00, 0x00, 0x01,
+		       3, '1', '2', '7', 1, '0', 1, '0', 1, '1', 0,
+		       0, 0, 0, 0, 0, 0, 0);
+	expect_ignored("PvD FQDN \"2130706433\" (127.0.0.1 as one number)", NDISC_OPT_PVD, false,
+		       NDISC_REASON_PVD_FQDN_IP_LITERAL,
+		       RA_HDR,
+		       /* PvD, Length 3, H=1, "2130706433" (12 octets) + 6 padding */
+		       0x15, 0x03, 0x80, 0x00, 0x00, 0x01,
+		       10, '2', '1', '3', '0', '7', '0', '6', '4', '3', '3', 0,
+		       0, 0, 0, 0, 0, 0);
+	expect_ignored("PvD FQDN \"a.0x7f000001\"", NDISC_OPT_PVD, false,
+		       NDISC_REASON_PVD_FQDN_IP_LITERAL,
+		       RA_HDR,
+		       /* PvD, Length 3, "a.0x7f000001" (14 octets) + 4 padding */
+		       0x15, 0x03, 0x00, 0x00, 0x00, 0x01,
+		       1, 'a', 10, '0', 'x', '7', 'f', '0', '0', '0', '0', '0', '1', 0,
+		       0, 0, 0, 0);
+	if (expect_accept("PvD FQDN \"192.0.2.1x\" (last label not numeric)",
+			  RA_HDR,
+			  /* PvD, Length 3, "192.0.2.1x" (12 octets) + 6 padding */
+			  0x15, 0x03, 0x00, 0x00, 0x00, 0x01,
+			  3, '1', '9', '2', 1, '0', 1, '2', 2, '1', 'x', 0,
+			  0, 0, 0, 0, 0, 0))
+		ok(ra.has_pvd && !strcmp(ra.pvd.fqdn, "192.0.2.1x"), "kept as \"%s\"", ra.pvd.fqdn);
+	if (expect_accept("PvD FQDN \"3com.example\" (numeric first label)",
+			  RA_HDR,
+			  /* PvD, Length 3, "3com.example" (14 octets) + 4 padding */
+			  0x15, 0x03, 0x00, 0x00, 0x00, 0x01,
+			  4, '3', 'c', 'o', 'm', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,
+			  0, 0, 0, 0))
+		ok(ra.has_pvd && !strcmp(ra.pvd.fqdn, "3com.example"), "kept as \"%s\"", ra.pvd.fqdn);
+}
+
+/* Valid PvD IDs whose additional information is never fetched. */
+static void test_pvd_id_fetchable(void)
+{
+	static const struct {
+		const char *name;
+		bool fetchable;
+	} cases[] = {
+		{ "pvd.example.org", true },
+		{ "a.example", true },
+		{ "localhost", false },
+		{ "a.localhost", false },
+		{ "notlocalhost", true },
+		{ "localhost.example", true },
+		{ "printer.local", false },
+		{ "local", false },
+		{ "local.example", true },
+		{ "x.locals", true },
+		{ "1.2.0.192.in-addr.arpa", false },
+		{ "arpa", false },
+		{ "arpa.example", true },
+		{ "192.0.2.1", false },
+		{ "2130706433", false },
+		{ "a.0x7f", false },
+		{ "a.0xg", true },
+		{ "a.0x", false },	/* "0x" alone is the number 0 to a URL parser */
+		{ "", false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ok(ndisc_pvd_id_fetchable(cases[i].name) == cases[i].fetchable, "\"%s\" is %sfetchable",
+		   cases[i].name, cases[i].fetchable ? "" : "not ");
+}
+
 static void test_pvd_fqdn_too_long(void)
 {
 	enum ndisc_reason reason = _NDISC_REASON_MAX;
@@ -1181,8 +1252,22 @@ static void test_deterministic(void)
 	memset(&ra, 0x22, sizeof(ra));
 	ok(ndisc_parse_ra(pkt, sizeof(pkt), &src_ll, 255, 7, &first, &reason) == 0 &&
 	   ndisc_parse_ra(pkt, sizeof(pkt), &src_ll, 255, 7, &ra, &reason) == 0 &&
-	   memcmp(&first, &ra, sizeof(ra)) == 0,
-	   "same packet, byte-identical result whatever the output held before");
+	   ndisc_test_ra_eq(&first, &ra),
+	   "same packet, same result field by field whatever the output held before");
+
+	/* Reused output: a rich RA, then a bare one; nothing of the first
+	 * shows through the second's counts, flags or PvD part. */
+	ok(ndisc_parse_ra(PKT(RA_HDR), &src_ll, 255, 7, &first, &reason) == 0 &&
+	   !first.has_pvd && first.n_options == 0 && first.n_ignored == 0 &&
+	   ndisc_test_options_empty(&first.options) && ndisc_test_pvd_empty(&first.pvd),
+	   "a bare RA over a rich result leaves no count, flag or PvD behind");
+
+	/* A rejection over a rich result: empty, not the previous RA. */
+	ok(ndisc_parse_ra(pkt, sizeof(pkt), &src_ll, 255, 7, &first, &reason) == 0 &&
+	   ndisc_parse_ra(PKT(RA_HDR, 0x01, 0x00), &src_ll, 255, 7, &first, &reason) == -EBADMSG &&
+	   ndisc_test_ra_empty(&first), "a rejected RA over a rich result leaves it empty");
+	ok(ndisc_parse_ra(pkt, sizeof(pkt), &src_ll, 254, 7, &first, &reason) == -EBADMSG &&
+	   ndisc_test_ra_empty(&first), "an early rejection (hop limit) leaves it empty too");
 }
 
 int main(void)
@@ -1209,6 +1294,8 @@ int main(void)
 	test_pvd_flags_and_header();
 	test_pvd_fqdn();
 	test_pvd_fqdn_too_long();
+	test_pvd_fqdn_ip_literal();
+	test_pvd_id_fetchable();
 	test_pvd_first_only();
 	test_pvd_nested();
 	test_pvd_inner_walk();

@@ -444,6 +444,53 @@ static void test_vrf_filter(void)
 	pvd_registry_free(r);
 }
 
+/* Withdrawals reach the hook whether or not the registry holds the object
+ * (after a restart the kernel may hold it from the earlier run). */
+struct withdrawal_log {
+	unsigned n;
+	uint32_t table;
+	struct pvd_obj last[4];
+};
+
+static void note_withdrawal(void *userdata, uint32_t table, const struct pvd_obj *o)
+{
+	struct withdrawal_log *log = userdata;
+
+	log->table = table;
+	if (log->n < 4)
+		log->last[log->n] = *o;
+	log->n++;
+}
+
+static void test_withdraw_hook(void)
+{
+	struct conf c;
+	struct pvd_registry *r;
+	struct ndisc_ra ra;
+	struct withdrawal_log seen = { 0 };
+	struct in6_addr rt = ip("2001:db8:9::");
+
+	conf_defaults(&c);
+	r = registry(&c);
+	pvd_registry_set_withdraw_hook(r, note_withdrawal, &seen);
+	CHECK(pvd_registry_reserve(r, "a.example", "pvd123456", 1500) == 0);
+	/* Nothing held, a reserved table: router lifetime 0 and a PIO and a
+	 * RIO with lifetime 0 are all told. */
+	ra = ra_new("fe80::a", "a.example", "2001:db8:a::", 0, 0);
+	ra.pvd.options.routes[ra.pvd.options.n_routes++] = (struct ndisc_route) {
+		.prefix = rt, .prefix_len = 48, .lifetime = 0 };
+	CHECK(pvd_registry_handle_ra(r, &ra, "eth0", 0) == 0 && pvd_registry_count(r) == 0);
+	CHECK(seen.n == 3 && seen.table == 1500);
+	CHECK(seen.last[0].kind == PVD_OBJ_ROUTER && seen.last[0].router.s6_addr[15] == 0xa);
+	CHECK(seen.last[1].kind == PVD_OBJ_PREFIX && seen.last[1].plen == 64);
+	CHECK(seen.last[2].kind == PVD_OBJ_ROUTE && !memcmp(&seen.last[2].addr, &rt, 16) && seen.last[2].plen == 48);
+	/* An unknown PvD without a table: nothing to tell. */
+	ra = ra_new("fe80::a", "z.example", NULL, 0, 0);
+	pvd_registry_handle_ra(r, &ra, "eth0", 0);
+	CHECK(seen.n == 3);
+	pvd_registry_free(r);
+}
+
 static void test_reserve_dad_forget(void)
 {
 	struct conf c;
@@ -491,6 +538,7 @@ int main(void)
 	test_two_routers();
 	test_caps();
 	test_vrf_filter();
+	test_withdraw_hook();
 	test_reserve_dad_forget();
 	return tap_done();
 }

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the kernel holds of ours, so that a reconciliation compares the
+ * desired state with it instead of dumping every address and every route of
+ * every table (which made an RA cost what the host holds, not what it
+ * changed):
+ *   routes     all of them, any protocol, in the tables of owned VRFs (a
+ *              foreign route in the way of a wanted one must be seen)
+ *   addresses  all IPv6 ones on owned links
+ * Filled by dumps the kernel filters (one table, one link: strict checking),
+ * then kept from RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE and
+ * RTNLGRP_IPV6_IFADDR events and from our own successful requests (their
+ * events come later, in order, and leave the cache as the kernel has it).
+ *
+ * Stale, and refilled by the next reconciliation, whenever events may have
+ * been missed or may never come: events lost (ENOBUFS), the set of owned
+ * links changed (a new table; a link gone with its objects), or an owned
+ * link went up or down (the kernel may flush a down link's routes without a
+ * word: net.ipv6.route.skip_notify_on_dev_down).
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/rtnetlink.h>
+
+#include "internal.h"
+#include "log.h"
+
+/* The refresh rule, see kernel_lifetime_stale(). */
+#define KERNEL_REFRESH_SLACK_MAX_MS 10000
+
+uint64_t kernel_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void kernel_cache_invalidate(struct kernel *k)
+{
+	k->cache_stale = true;
+}
+
+int kernel_cache_sync(struct kernel *k)
+{
+	const struct kernel_owned *o = k->owned.v;
+	int r = 0;
+
+	if (!k->cache_stale)
+		return 0;
+	k->cache_routes.n = 0;
+	k->cache_addrs.n = 0;
+	for (size_t i = 0; r == 0 && i < k->owned.n; i++) {
+		r = kernel_addrs_dump(k, o[i].l.ifindex, &k->cache_addrs);
+		if (r == 0 && o[i].l.kind == OWNED_VRF)
+			r = kernel_routes_dump(k, o[i].l.table, &k->cache_routes);
+	}
+	if (r < 0)
+		return r;       /* still stale: the next reconciliation tries again */
+	k->cache_stale = false;
+	log_debug("kernel cache refilled: %zu routes in our tables, %zu addresses on our links",
+		  k->cache_routes.n, k->cache_addrs.n);
+	return 0;
+}
+
+static bool kernel_cache_route_same(const struct kernel_route *a, const struct kernel_route *b)
+{
+	return kernel_route_same_key(a, b->family, b->table, &b->dst, b->plen, b->metric) && a->type == b->type &&
+	       a->oif == b->oif && IN6_ARE_ADDR_EQUAL(&a->gw, &b->gw);
+}
+
+/* An RTM_NEWROUTE or RTM_DELROUTE, from an event or from our own request
+ * that the kernel accepted.  NLM_F_REPLACE: the route took the place of the
+ * one with its key (table, dst/plen, metric), which is what the kernel
+ * replaced.  A deletion of a route the cache lacks is one it saw already. */
+void kernel_cache_route_update(struct kernel *k, uint16_t type, uint16_t flags, const struct kernel_route *rt)
+{
+	struct kernel_route *c = k->cache_routes.v, *p;
+
+	if (k->cache_stale || !kernel_table_owned(k, rt->table))
+		return;
+	for (size_t i = 0; i < k->cache_routes.n; i++) {
+		if (!(type == RTM_NEWROUTE && (flags & NLM_F_REPLACE) ?
+		      kernel_route_same_key(&c[i], rt->family, rt->table, &rt->dst, rt->plen, rt->metric) :
+		      kernel_cache_route_same(&c[i], rt)))
+			continue;
+		if (type == RTM_DELROUTE)
+			kernel_vec_remove(&k->cache_routes, i);
+		else
+			c[i] = *rt;
+		return;
+	}
+	if (type == RTM_DELROUTE)
+		return;
+	p = kernel_vec_push(&k->cache_routes);
+	if (p)
+		*p = *rt;
+	else
+		kernel_cache_invalidate(k);
+}
+
+struct kernel_addr *kernel_cache_addr_find(struct kernel *k, int ifindex, const struct in6_addr *addr)
+{
+	struct kernel_addr *a = k->cache_addrs.v;
+
+	for (size_t i = 0; i < k->cache_addrs.n; i++)
+		if (a[i].ifindex == ifindex && IN6_ARE_ADDR_EQUAL(&a[i].addr, addr))
+			return &a[i];
+	return NULL;
+}
+
+/* An RTM_NEWADDR or RTM_DELADDR, from an event or from our own request.  An
+ * IPv6 address is one per (link, address): a replace keeps it. */
+void kernel_cache_addr_update(struct kernel *k, uint16_t type, const struct kernel_addr *a)
+{
+	struct kernel_addr *c;
+
+	if (k->cache_stale || !kernel_owned_get(k, a->ifindex))
+		return;
+	c = kernel_cache_addr_find(k, a->ifindex, &a->addr);
+	if (type == RTM_DELADDR) {
+		if (c)
+			kernel_vec_remove(&k->cache_addrs, (size_t)(c - (struct kernel_addr *)k->cache_addrs.v));
+		return;
+	}
+	if (!c)
+		c = kernel_vec_push(&k->cache_addrs);
+	if (c)
+		*c = *a;
+	else
+		kernel_cache_invalidate(k);
+}
+
+/*
+ * Must an object the kernel expires at `have` be refreshed to expire
+ * `want_s` seconds after `now` (UINT32_MAX: never)?  Yes if it would outlive
+ * that by more than a second (the kernel counts whole seconds): nothing
+ * outlives its RA.  Yes if it would expire earlier by more than the slack, a
+ * quarter of the wanted lifetime and at most 10 s.  Otherwise no: a router
+ * repeating the same lifetimes every few seconds must not cost a request per
+ * object per RA, and the kernel's expiry stays within the slack of the
+ * wanted one.
+ */
+bool kernel_lifetime_stale(uint64_t have, uint32_t want_s, uint64_t now)
+{
+	uint64_t want, slack;
+
+	if (want_s == UINT32_MAX || have == KERNEL_FOREVER)
+		return want_s != UINT32_MAX || have != KERNEL_FOREVER;
+	want = now + (uint64_t)want_s * 1000;
+	if (have > want + 1000)
+		return true;
+	slack = (uint64_t)want_s * 1000 / 4;
+	if (slack > KERNEL_REFRESH_SLACK_MAX_MS)
+		slack = KERNEL_REFRESH_SLACK_MAX_MS;
+	return have + slack < want;
+}
+
+void kernel_cache_done(struct kernel *k)
+{
+	kernel_vec_done(&k->cache_routes);
+	kernel_vec_done(&k->cache_addrs);
+}

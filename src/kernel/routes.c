@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Routes (libmnl: RTA_EXPIRES, RTA_PREF) in the tables of our VRFs. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/icmpv6.h>
+#include <linux/rtnetlink.h>
+
+#include "internal.h"
+#include "log.h"
+
+/* ---- routes (libmnl: RTA_EXPIRES, RTA_PREF) ---- */
+
+static size_t kernel_family_addr_len(uint8_t family)
+{
+	return family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
+}
+
+/* The remaining lifetime in RTA_CACHEINFO, in clock ticks (negative:
+ * expired, not yet collected), as an expiry; 0 means none. */
+static uint64_t kernel_route_expiry(int32_t ticks, uint64_t now)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (ticks == 0)
+		return KERNEL_FOREVER;
+	if (ticks < 0 || hz <= 0)
+		return now;
+	return now + (uint64_t)ticks * 1000 / (uint64_t)hz;
+}
+
+/* Parse an IPv4 or IPv6 RTM_NEWROUTE/RTM_DELROUTE; false for anything else,
+ * cached clones included. */
+bool kernel_route_parse(const struct nlmsghdr *h, struct kernel_route *ret)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
+	const struct nlattr *attr;
+	struct kernel_route rt;
+	size_t alen;
+
+	if ((h->nlmsg_type != RTM_NEWROUTE && h->nlmsg_type != RTM_DELROUTE) ||
+	    h->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)) ||
+	    (rtm->rtm_family != AF_INET6 && rtm->rtm_family != AF_INET) || (rtm->rtm_flags & RTM_F_CLONED))
+		return false;
+	rt = (struct kernel_route) {
+		.family = rtm->rtm_family,
+		.table = rtm->rtm_table,
+		.plen = rtm->rtm_dst_len,
+		.proto = rtm->rtm_protocol,
+		.type = rtm->rtm_type,
+		.expires = KERNEL_FOREVER,
+	};
+	alen = kernel_family_addr_len(rt.family);
+	mnl_attr_for_each(attr, h, sizeof(*rtm)) {
+		uint16_t type = mnl_attr_get_type(attr);
+
+		if (type == RTA_TABLE && mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+			rt.table = mnl_attr_get_u32(attr);
+		else if (type == RTA_DST && mnl_attr_get_payload_len(attr) == alen)
+			memcpy(&rt.dst, mnl_attr_get_payload(attr), alen);
+		else if (type == RTA_GATEWAY && mnl_attr_get_payload_len(attr) == alen)
+			memcpy(&rt.gw, mnl_attr_get_payload(attr), alen);
+		else if (type == RTA_OIF && mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+			rt.oif = (int)mnl_attr_get_u32(attr);
+		else if (type == RTA_PRIORITY && mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+			rt.metric = mnl_attr_get_u32(attr);
+		else if (type == RTA_PREF && mnl_attr_validate(attr, MNL_TYPE_U8) >= 0)
+			rt.pref = mnl_attr_get_u8(attr);
+		else if (type == RTA_CACHEINFO && mnl_attr_get_payload_len(attr) >= sizeof(struct rta_cacheinfo)) {
+			const struct rta_cacheinfo *ci = mnl_attr_get_payload(attr);
+
+			rt.expires = kernel_route_expiry(ci->rta_expires, kernel_now_ms());
+		}
+	}
+	*ret = rt;
+	return true;
+}
+
+static int kernel_route_collect(const struct nlmsghdr *h, void *data)
+{
+	const struct kernel_collect *c = data;
+	struct kernel_route rt, *p;
+
+	if (h->nlmsg_type != RTM_NEWROUTE || !kernel_route_parse(h, &rt) || (c->table && rt.table != c->table))
+		return 0;
+	p = kernel_vec_push(c->vec);
+	if (!p)
+		return -ENOMEM;
+	*p = rt;
+	return 0;
+}
+
+/* Both families' routes, of one table (0: all), appended to vec. */
+int kernel_routes_dump(struct kernel *k, uint32_t table, struct kernel_vec *vec)
+{
+	static const uint8_t families[] = { AF_INET6, AF_INET };
+	int r;
+
+	for (size_t i = 0; i < sizeof(families); i++) {
+		r = kernel_dump(k, RTM_GETROUTE, families[i], table, 0, kernel_route_collect, vec, "routes");
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static uint32_t kernel_metric(uint32_t m)
+{
+	return m ? m : KERNEL_ROUTE_METRIC_DEFAULT;
+}
+
+static uint8_t kernel_pref(int8_t pref)
+{
+	if (pref > 0)
+		return ICMPV6_ROUTER_PREF_HIGH;
+	if (pref < 0)
+		return ICMPV6_ROUTER_PREF_LOW;
+	return ICMPV6_ROUTER_PREF_MEDIUM;
+}
+
+/* "route 2001:db8::/64 table 1001", "route default via fe80::1 table 1001",
+ * "IPv4 route default table 1001" */
+static const char *kernel_route_str(uint8_t family, uint32_t table, const struct in6_addr *dst, uint8_t plen,
+				    const struct in6_addr *gw, char *buf, size_t len)
+{
+	char d[INET6_ADDRSTRLEN + 4], g[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
+	const char *fam = family == AF_INET ? "IPv4 " : "";
+
+	family = family == AF_INET ? AF_INET : AF_INET6;
+
+	if (plen == 0 && IN6_IS_ADDR_UNSPECIFIED(dst))
+		snprintf(d, sizeof(d), "default");
+	else
+		snprintf(d, sizeof(d), "%s/%u", inet_ntop(family, dst, a, sizeof(a)), plen);
+	if (gw && !IN6_IS_ADDR_UNSPECIFIED(gw))
+		snprintf(buf, len, "%sroute %s via %s table %u", fam, d, inet_ntop(family, gw, g, sizeof(g)), table);
+	else
+		snprintf(buf, len, "%sroute %s table %u", fam, d, table);
+	return buf;
+}
+
+/* RTM_NEWROUTE from `want`, or RTM_DELROUTE of `rt` (want NULL). */
+static int kernel_route_send(struct kernel *k, uint16_t type, uint16_t flags, const struct kernel_route *rt,
+			     const struct kroute *want, char *ext, size_t extlen)
+{
+	size_t alen = kernel_family_addr_len(rt->family);
+	char buf[KERNEL_MSG_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = rt->family;
+	rtm->rtm_dst_len = rt->plen;
+	rtm->rtm_table = rt->table < 256 ? (uint8_t)rt->table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = k->cfg.route_proto;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = want ? (want->unreachable ? RTN_UNREACHABLE : RTN_UNICAST) : rt->type;
+	mnl_attr_put_u32(nlh, RTA_TABLE, rt->table);
+	mnl_attr_put(nlh, RTA_DST, alen, &rt->dst);
+	if (!IN6_IS_ADDR_UNSPECIFIED(&rt->gw))
+		mnl_attr_put(nlh, RTA_GATEWAY, alen, &rt->gw);
+	if (rt->oif > 0)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)rt->oif);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, rt->metric);
+	if (want) {
+		if (!want->unreachable)
+			mnl_attr_put_u8(nlh, RTA_PREF, kernel_pref(want->pref));
+		/* RTA_EXPIRES: seconds; the kernel turns it into RTF_EXPIRES. */
+		if (want->lifetime != UINT32_MAX)
+			mnl_attr_put_u32(nlh, RTA_EXPIRES, want->lifetime);
+	}
+	return kernel_talk(k, nlh, NULL, NULL, ext, extlen);
+}
+
+/* Delete `route` (which may be an entry of the cache) and drop it from the cache. */
+int kernel_route_delete(struct kernel *k, const struct kernel_route *route)
+{
+	const struct kernel_route rt = *route;
+	char ext[KERNEL_EXTACK_MAX], s[128];
+	int r;
+
+	r = kernel_route_send(k, RTM_DELROUTE, 0, &rt, NULL, ext, sizeof(ext));
+	kernel_route_str(rt.family, rt.table, &rt.dst, rt.plen, &rt.gw, s, sizeof(s));
+	if (r < 0 && r != -ESRCH && r != -ENOENT)
+		return kernel_fail(r, ext, "delete %s", s);
+	kernel_cache_route_update(k, RTM_DELROUTE, 0, &rt);
+	if (r == 0)
+		log_info("removed %s", s);
+	/* else gone already (with its device, or expired) */
+	return 0;
+}
+
+bool kernel_route_same_key(const struct kernel_route *rt, uint8_t family, uint32_t table,
+				  const struct in6_addr *dst, uint8_t plen, uint32_t metric)
+{
+	return rt->family == family && rt->table == table && rt->plen == plen && rt->metric == metric &&
+	       IN6_ARE_ADDR_EQUAL(&rt->dst, dst);
+}
+
+bool kernel_route_wanted(const struct kernel_state *want, const struct kernel_route *rt)
+{
+	for (size_t i = 0; i < want->n_routes; i++) {
+		const struct kroute *w = &want->routes[i];
+
+		if (kernel_route_same_key(rt, w->family, w->table, &w->dst, w->plen, kernel_metric(w->metric)))
+			return true;
+	}
+	return false;
+}
+
+static bool kernel_route_adopted(struct kernel *k, const struct kernel_route *rt)
+{
+	const struct kernel_route *ad = k->adopted_routes.v;
+
+	for (size_t i = 0; i < k->adopted_routes.n; i++)
+		if (kernel_route_same_key(rt, ad[i].family, ad[i].table, &ad[i].dst, ad[i].plen, ad[i].metric))
+			return true;
+	return false;
+}
+
+/* What kernel.h allows: IPv6 routes, and IPv4 only as unreachable routes
+ * without expiry (vrf.rst's last resort; IPv4 has no RTA_EXPIRES). */
+static const char *kernel_route_invalid(const struct kroute *w)
+{
+	if (w->family == AF_INET6)
+		return w->plen > 128 ? "prefix length above 128" : NULL;
+	if (w->family != AF_INET)
+		return "family neither IPv4 nor IPv6";
+	if (!w->unreachable || w->lifetime != UINT32_MAX || w->plen > 32)
+		return "an IPv4 route must be unreachable and without expiry";
+	return NULL;
+}
+
+/* Is our route `cur` what `rt` (built from w) would make, lifetime aside
+ * within the refresh rule (cache.c)? */
+static bool kernel_route_current(const struct kernel_route *cur, const struct kernel_route *rt,
+				 const struct kroute *w, uint64_t now)
+{
+	if (cur->type != rt->type || !IN6_ARE_ADDR_EQUAL(&cur->gw, &rt->gw))
+		return false;
+	/* An unreachable route's device is the kernel's choice (lo). */
+	if (!w->unreachable && (cur->oif != rt->oif || (rt->family == AF_INET6 && cur->pref != rt->pref)))
+		return false;
+	return !kernel_lifetime_stale(cur->expires, w->lifetime, now);
+}
+
+static int kernel_route_apply(struct kernel *k, const struct kroute *w, uint64_t now)
+{
+	struct kernel_route rt = {
+		.family = w->family,
+		.table = w->table,
+		.dst = w->dst,
+		.gw = w->gw,
+		.plen = w->plen,
+		.proto = k->cfg.route_proto,
+		.type = w->unreachable ? RTN_UNREACHABLE : RTN_UNICAST,
+		.pref = w->unreachable ? ICMPV6_ROUTER_PREF_MEDIUM : kernel_pref(w->pref),
+		.metric = kernel_metric(w->metric),
+		.expires = w->lifetime == UINT32_MAX ? KERNEL_FOREVER : now + (uint64_t)w->lifetime * 1000,
+	};
+	const struct kernel_route *h = k->cache_routes.v, *cur = NULL;
+	char ext[KERNEL_EXTACK_MAX], s[128];
+	const struct kernel_owned *o = NULL;
+	const char *bad = kernel_route_invalid(w);
+	int r;
+
+	kernel_route_str(w->family, w->table, &w->dst, w->plen, &w->gw, s, sizeof(s));
+	if (bad)
+		return kernel_fail(-EINVAL, NULL, "add %s: %s", s, bad);
+	if (!kernel_table_owned(k, w->table))
+		return kernel_fail(-EINVAL, NULL, "add %s: no VRF we made has that table", s);
+	if (!w->unreachable) {
+		o = kernel_owned_by_name(k, w->dev);
+		if (!o)
+			return kernel_fail(-ENODEV, NULL, "add %s dev '%s': not a link we made", s, w->dev);
+		rt.oif = o->l.ifindex;
+	}
+	for (size_t i = 0; i < k->cache_routes.n; i++) {
+		if (!kernel_route_same_key(&h[i], rt.family, rt.table, &rt.dst, rt.plen, rt.metric))
+			continue;
+		if (h[i].proto != k->cfg.route_proto)
+			return kernel_fail(-EEXIST, NULL, "add %s metric %u: a route with protocol %u is in the way",
+					   s, rt.metric, h[i].proto);
+		cur = &h[i];
+	}
+	if (cur && kernel_route_current(cur, &rt, w, now))
+		return 0;
+	/* Replace only our own route; otherwise refuse to merge with one
+	 * that appeared since the cache last heard of the table. */
+	r = kernel_route_send(k, RTM_NEWROUTE, NLM_F_CREATE | (cur ? NLM_F_REPLACE : NLM_F_EXCL), &rt, w,
+			      ext, sizeof(ext));
+	if (r < 0)
+		return kernel_fail(r, ext, "add %s", s);
+	kernel_cache_route_update(k, RTM_NEWROUTE, cur ? NLM_F_REPLACE : 0, &rt);
+	if (cur)
+		log_debug("refreshed %s", s);
+	else
+		log_info("added %s%s%s%s metric %u", w->unreachable ? "unreachable " : "", s,
+			 w->unreachable ? "" : " dev ", w->unreachable ? "" : w->dev, rt.metric);
+	return 0;
+}
+
+/* Two wanted routes with one key would overwrite each other (see kernel.h). */
+static bool kernel_route_duplicate(const struct kernel_state *want, size_t i)
+{
+	const struct kroute *w = &want->routes[i];
+
+	for (size_t j = 0; j < i; j++) {
+		const struct kroute *o = &want->routes[j];
+
+		if (o->family == w->family && o->table == w->table && o->plen == w->plen &&
+		    IN6_ARE_ADDR_EQUAL(&o->dst, &w->dst) && kernel_metric(o->metric) == kernel_metric(w->metric))
+			return true;
+	}
+	return false;
+}
+
+int kernel_routes_reconcile(struct kernel *k, const struct kernel_state *want)
+{
+	uint64_t now = kernel_now_ms();
+	int first = 0, r;
+
+	r = kernel_cache_sync(k);
+	if (r < 0)
+		return r;
+	/* Backwards: a deletion drops the cache entry. */
+	for (size_t i = k->cache_routes.n; i-- > 0;) {
+		const struct kernel_route *h = (const struct kernel_route *)k->cache_routes.v + i;
+
+		if (!kernel_route_ours(k, h) || kernel_route_wanted(want, h) || kernel_route_adopted(k, h))
+			continue;
+		kernel_keep_first(&first, kernel_route_delete(k, h));
+	}
+	for (size_t i = 0; i < want->n_routes; i++) {
+		const struct kroute *w = &want->routes[i];
+		char s[128];
+
+		if (kernel_route_duplicate(want, i)) {
+			kernel_route_str(w->family, w->table, &w->dst, w->plen, &w->gw, s, sizeof(s));
+			kernel_keep_first(&first, kernel_fail(-EINVAL, NULL,
+					  "add %s metric %u: another wanted route has the same table, prefix and metric",
+					  s, kernel_metric(w->metric)));
+			continue;
+		}
+		kernel_keep_first(&first, kernel_route_apply(k, w, now));
+	}
+	return first;
+}
+
+bool kernel_release_adopted_routes(struct kernel *k, uint32_t table, const struct in6_addr *dst, uint8_t plen,
+				   const struct in6_addr *gw)
+{
+	const struct kernel_route *rt = k->adopted_routes.v;
+	bool released = false;
+
+	for (size_t i = k->adopted_routes.n; i-- > 0;)
+		if (rt[i].family == AF_INET6 && rt[i].table == table && rt[i].plen == plen &&
+		    IN6_ARE_ADDR_EQUAL(&rt[i].dst, dst) && IN6_ARE_ADDR_EQUAL(&rt[i].gw, gw)) {
+			kernel_vec_remove(&k->adopted_routes, i);
+			released = true;
+		}
+	return released;
+}

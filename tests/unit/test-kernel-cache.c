@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The reconciler's cache (src/kernel/cache.c) without a kernel: how events
+ * and our own requests update it, what it keeps, and the refresh rule. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <linux/rtnetlink.h>
+
+#include "../../src/kernel/internal.h"
+
+#include "tap.h"
+
+#define PROTO 249
+
+static struct kernel_route route(const char *dst, uint8_t plen, uint32_t metric, int oif, uint8_t proto)
+{
+	struct kernel_route rt = {
+		.family = AF_INET6, .table = 1001, .plen = plen, .metric = metric, .oif = oif, .proto = proto,
+		.type = RTN_UNICAST, .expires = KERNEL_FOREVER,
+	};
+
+	inet_pton(AF_INET6, dst, &rt.dst);
+	return rt;
+}
+
+static void test_routes(struct kernel *k)
+{
+	struct kernel_route a = route("2001:db8:a::", 64, 256, 7, PROTO), b = a, other = a;
+	const struct kernel_route *c;
+
+	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &a);
+	CHECK(k->cache_routes.n == 1);
+	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &a);
+	ok(k->cache_routes.n == 1, "the same route again is one route");
+	/* Same key on another device (the kernel allows it): a second route. */
+	b.oif = 8;
+	b.proto = RTPROT_KERNEL;
+	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &b);
+	ok(k->cache_routes.n == 2, "same key, another device: a second route");
+	/* A replace takes the place of the first route with its key. */
+	a.oif = 9;
+	a.expires = 1234;
+	kernel_cache_route_update(k, RTM_NEWROUTE, NLM_F_REPLACE, &a);
+	c = k->cache_routes.v;
+	ok(k->cache_routes.n == 2 && c[0].oif == 9 && c[0].expires == 1234, "NLM_F_REPLACE replaces by key");
+	kernel_cache_route_update(k, RTM_DELROUTE, 0, &b);
+	c = k->cache_routes.v;
+	ok(k->cache_routes.n == 1 && c[0].oif == 9, "a deletion removes exactly that route");
+	kernel_cache_route_update(k, RTM_DELROUTE, 0, &b);
+	ok(k->cache_routes.n == 1 && !k->cache_stale, "deleting what the cache lacks: already seen, no refill");
+	other.table = 254;
+	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &other);
+	ok(k->cache_routes.n == 1, "a route in a table not ours is not kept");
+	kernel_cache_route_update(k, RTM_DELROUTE, 0, &a);
+	CHECK(k->cache_routes.n == 0);
+}
+
+static void test_addrs(struct kernel *k)
+{
+	struct kernel_addr a = { .ifindex = 7, .plen = 64, .proto = PROTO, .valid_until = KERNEL_FOREVER,
+				 .preferred_until = KERNEL_FOREVER };
+	struct kernel_addr foreign = a;
+
+	inet_pton(AF_INET6, "2001:db8:a::10", &a.addr);
+	kernel_cache_addr_update(k, RTM_NEWADDR, &a);
+	a.valid_until = 5000;
+	kernel_cache_addr_update(k, RTM_NEWADDR, &a);
+	ok(k->cache_addrs.n == 1 && kernel_cache_addr_find(k, 7, &a.addr)->valid_until == 5000,
+	   "an address is one per (link, address), updated in place");
+	foreign.ifindex = 2;
+	foreign.addr = a.addr;
+	kernel_cache_addr_update(k, RTM_NEWADDR, &foreign);
+	ok(k->cache_addrs.n == 1 && !kernel_cache_addr_find(k, 2, &a.addr), "an address on a link not ours is not kept");
+	kernel_cache_addr_update(k, RTM_DELADDR, &a);
+	CHECK(k->cache_addrs.n == 0);
+}
+
+static void test_stale(struct kernel *k)
+{
+	struct kernel_route a = route("2001:db8:a::", 64, 256, 7, PROTO);
+
+	kernel_cache_invalidate(k);
+	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &a);
+	ok(k->cache_routes.n == 0, "a stale cache takes no updates: the refill will tell");
+	k->cache_stale = false;
+}
+
+static void test_lifetimes(void)
+{
+	const uint64_t now = 1000000;
+
+	ok(!kernel_lifetime_stale(KERNEL_FOREVER, UINT32_MAX, now), "forever and forever: no refresh");
+	ok(kernel_lifetime_stale(KERNEL_FOREVER, 600, now), "forever in the kernel, 600 s wanted: refresh");
+	ok(kernel_lifetime_stale(now + 600000, UINT32_MAX, now), "600 s in the kernel, forever wanted: refresh");
+	ok(!kernel_lifetime_stale(now + 1795000, 1800, now), "1795 s left of 1800 wanted: within the 10 s slack");
+	ok(kernel_lifetime_stale(now + 1789000, 1800, now), "1789 s left of 1800 wanted: refresh");
+	ok(!kernel_lifetime_stale(now + 1800900, 1800, now), "0.9 s longer than wanted: the kernel's rounding");
+	ok(kernel_lifetime_stale(now + 1900000, 1800, now), "longer than wanted: refresh (nothing outlives its RA)");
+	ok(kernel_lifetime_stale(now + 600000, 0, now), "wanted 0 (deprecated at once): refresh");
+	ok(!kernel_lifetime_stale(now + 9000, 10, now), "short lifetimes: a quarter of it is the slack");
+	ok(kernel_lifetime_stale(now + 7000, 10, now), "... beyond it, refresh");
+}
+
+int main(void)
+{
+	struct kernel_owned owned[] = {
+		{ .l = { .kind = OWNED_VRF, .name = "pvda", .ifindex = 5, .table = 1001 } },
+		{ .l = { .kind = OWNED_IPVLAN, .name = "pvdsa", .ifindex = 7, .parent = 2, .master = 5 } },
+	};
+	struct kernel k = {
+		.cfg = { .route_proto = PROTO, .addr_proto = PROTO },
+		.owned = { .v = owned, .n = 2, .cap = 2, .size = sizeof(owned[0]) },
+		.cache_routes = { .size = sizeof(struct kernel_route) },
+		.cache_addrs = { .size = sizeof(struct kernel_addr) },
+	};
+
+	test_routes(&k);
+	test_addrs(&k);
+	test_stale(&k);
+	test_lifetimes();
+	kernel_cache_done(&k);
+	return tap_done();
+}

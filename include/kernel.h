@@ -113,6 +113,10 @@ struct kernel_events {
 	 * cache of addresses and routes is at the next kernel_reconcile; the
 	 * caller re-reads link state and re-reconciles everything. */
 	void (*resync_needed)(void *userdata);
+	/* A route or address we made was deleted, not by us (someone else, or
+	 * the kernel at its expiry): the caller reconciles, which puts back
+	 * what is still wanted. */
+	void (*owned_lost)(void *userdata);
 };
 
 /*

@@ -1107,6 +1107,11 @@ static void recheck_links(struct daemon *d, bool events_lost)
 	changed(d);
 }
 
+static void on_owned_lost(void *userdata)
+{
+	changed(userdata);
+}
+
 /* Kernel events were lost (ENOBUFS; src/kernel/ logged it and refilled its
  * link cache already), and an RTM_DELLINK or a link going down may be among
  * them. */
@@ -1336,6 +1341,7 @@ int main(int argc, char **argv)
 	static struct daemon d;	/* signal watchers point into it */
 	const struct kernel_events events = {
 		.link_changed = on_link_changed, .dad_failed = on_dad_failed, .resync_needed = on_resync,
+		.owned_lost = on_owned_lost,
 	};
 	uint8_t secret[STABLE_SECRET_SIZE];
 	bool check_only = false;

@@ -75,30 +75,35 @@ static bool kernel_cache_route_same(const struct kernel_route *a, const struct k
  * that the kernel accepted.  NLM_F_REPLACE: the route took the place of the
  * one with its key (table, dst/plen, metric), which is what the kernel
  * replaced.  A deletion of a route the cache lacks is one it saw already. */
-void kernel_cache_route_update(struct kernel *k, uint16_t type, uint16_t flags, const struct kernel_route *rt)
+bool kernel_cache_route_update(struct kernel *k, uint16_t type, uint16_t flags, const struct kernel_route *rt,
+			       struct kernel_route *ret_removed)
 {
 	struct kernel_route *c = k->cache_routes.v, *p;
 
 	if (k->cache_stale || !kernel_table_owned(k, rt->table))
-		return;
+		return false;
 	for (size_t i = 0; i < k->cache_routes.n; i++) {
 		if (!(type == RTM_NEWROUTE && (flags & NLM_F_REPLACE) ?
 		      kernel_route_same_key(&c[i], rt->family, rt->table, &rt->dst, rt->plen, rt->metric) :
 		      kernel_cache_route_same(&c[i], rt)))
 			continue;
-		if (type == RTM_DELROUTE)
-			kernel_vec_remove(&k->cache_routes, i);
-		else
+		if (type != RTM_DELROUTE) {
 			c[i] = *rt;
-		return;
+			return false;
+		}
+		if (ret_removed)
+			*ret_removed = c[i];
+		kernel_vec_remove(&k->cache_routes, i);
+		return true;
 	}
 	if (type == RTM_DELROUTE)
-		return;
+		return false;
 	p = kernel_vec_push(&k->cache_routes);
 	if (p)
 		*p = *rt;
 	else
 		kernel_cache_invalidate(k);
+	return false;
 }
 
 struct kernel_addr *kernel_cache_addr_find(struct kernel *k, int ifindex, const struct in6_addr *addr)
@@ -113,17 +118,17 @@ struct kernel_addr *kernel_cache_addr_find(struct kernel *k, int ifindex, const 
 
 /* An RTM_NEWADDR or RTM_DELADDR, from an event or from our own request.  An
  * IPv6 address is one per (link, address): a replace keeps it. */
-void kernel_cache_addr_update(struct kernel *k, uint16_t type, const struct kernel_addr *a)
+bool kernel_cache_addr_update(struct kernel *k, uint16_t type, const struct kernel_addr *a)
 {
 	struct kernel_addr *c;
 
 	if (k->cache_stale || !kernel_owned_get(k, a->ifindex))
-		return;
+		return false;
 	c = kernel_cache_addr_find(k, a->ifindex, &a->addr);
 	if (type == RTM_DELADDR) {
 		if (c)
 			kernel_vec_remove(&k->cache_addrs, (size_t)(c - (struct kernel_addr *)k->cache_addrs.v));
-		return;
+		return c != NULL;
 	}
 	if (!c)
 		c = kernel_vec_push(&k->cache_addrs);
@@ -131,6 +136,7 @@ void kernel_cache_addr_update(struct kernel *k, uint16_t type, const struct kern
 		*c = *a;
 	else
 		kernel_cache_invalidate(k);
+	return false;
 }
 
 /*

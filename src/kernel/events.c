@@ -71,12 +71,34 @@ static void kernel_event_link(struct kernel *k, const struct nlmsghdr *h)
 		k->ev.link_changed(k->userdata, e.ifindex, e.name, e.up, e.removed);
 }
 
+/* An object we made went, and not by our request: someone else deleted it
+ * (systemd-networkd's ManageForeignRoutes= does, whenever it configures a
+ * link) or the kernel expired it.  The caller reconciles, which puts back
+ * what is still wanted.  The kernel expires to the second: an object due
+ * within one is not reported as deleted. */
+static void kernel_lost(struct kernel *k, bool expiring, const char *what)
+{
+	if (!expiring)
+		log_info("%s that pvd-vrfd made was deleted by someone else; putting it back if still wanted", what);
+	if (k->ev.owned_lost)
+		k->ev.owned_lost(k->userdata);
+}
+
+static bool kernel_due(uint64_t at)
+{
+	return at != KERNEL_FOREVER && at <= kernel_now_ms() + 1000;
+}
+
 static void kernel_event_route(struct kernel *k, const struct nlmsghdr *h)
 {
-	struct kernel_route rt;
+	struct kernel_route rt, gone;
+	char s[160];
 
-	if (kernel_route_parse(h, &rt))
-		kernel_cache_route_update(k, h->nlmsg_type, h->nlmsg_flags, &rt);
+	if (!kernel_route_parse(h, &rt) || !kernel_cache_route_update(k, h->nlmsg_type, h->nlmsg_flags, &rt, &gone) ||
+	    gone.proto != k->cfg.route_proto)
+		return;
+	kernel_lost(k, kernel_due(gone.expires),
+		    kernel_route_str(gone.family, gone.table, &gone.dst, gone.plen, &gone.gw, s, sizeof(s)));
 }
 
 static void kernel_event_addr(struct kernel *k, const struct nlmsghdr *h)
@@ -86,7 +108,13 @@ static void kernel_event_addr(struct kernel *k, const struct nlmsghdr *h)
 
 	if (!kernel_addr_parse(h, &a))
 		return;
-	kernel_cache_addr_update(k, h->nlmsg_type, &a);
+	if (kernel_cache_addr_update(k, h->nlmsg_type, &a) && a.proto == k->cfg.addr_proto &&
+	    !(a.flags & IFA_F_DADFAILED)) {
+		char what[INET6_ADDRSTRLEN + 24];
+
+		snprintf(what, sizeof(what), "address %s/%u", kernel_in6_str(&a.addr, s), a.plen);
+		kernel_lost(k, kernel_due(a.valid_until), what);
+	}
 	/* A forever address stays, flagged (RTM_NEWADDR); one with a finite
 	 * lifetime is deleted (RTM_DELADDR) with the flag set. */
 	if (!(a.flags & IFA_F_DADFAILED) || a.proto != k->cfg.addr_proto)

@@ -210,6 +210,10 @@ bool kernel_route_same_key(const struct kernel_route *rt, uint8_t family, uint32
 		const struct in6_addr *dst, uint8_t plen, uint32_t metric);
 int kernel_routes_dump(struct kernel *k, uint32_t table, struct kernel_vec *vec);
 int kernel_route_delete(struct kernel *k, const struct kernel_route *rt);
+/* "route 2001:db8::/64 table 1001", "route default via fe80::1 table 1001",
+ * "IPv4 route default table 1001" */
+const char *kernel_route_str(uint8_t family, uint32_t table, const struct in6_addr *dst, uint8_t plen,
+			     const struct in6_addr *gw, char *buf, size_t len);
 bool kernel_route_wanted(const struct kernel_state *want, const struct kernel_route *rt);
 int kernel_routes_reconcile(struct kernel *k, const struct kernel_state *want);
 
@@ -217,8 +221,12 @@ int kernel_routes_reconcile(struct kernel *k, const struct kernel_state *want);
 uint64_t kernel_now_ms(void);
 void kernel_cache_invalidate(struct kernel *k);
 int kernel_cache_sync(struct kernel *k);
-void kernel_cache_route_update(struct kernel *k, uint16_t type, uint16_t flags, const struct kernel_route *rt);
-void kernel_cache_addr_update(struct kernel *k, uint16_t type, const struct kernel_addr *a);
+/* Both return whether an RTM_DEL* removed an object the cache held: one our
+ * own requests had not removed already, so someone else did (or the kernel
+ * expired it); the route as it was cached goes to `ret_removed` (or NULL). */
+bool kernel_cache_route_update(struct kernel *k, uint16_t type, uint16_t flags, const struct kernel_route *rt,
+			       struct kernel_route *ret_removed);
+bool kernel_cache_addr_update(struct kernel *k, uint16_t type, const struct kernel_addr *a);
 struct kernel_addr *kernel_cache_addr_find(struct kernel *k, int ifindex, const struct in6_addr *addr);
 bool kernel_lifetime_stale(uint64_t have, uint32_t want_s, uint64_t now);
 void kernel_cache_done(struct kernel *k);

@@ -120,10 +120,8 @@ static uint8_t kernel_pref(int8_t pref)
 	return ICMPV6_ROUTER_PREF_MEDIUM;
 }
 
-/* "route 2001:db8::/64 table 1001", "route default via fe80::1 table 1001",
- * "IPv4 route default table 1001" */
-static const char *kernel_route_str(uint8_t family, uint32_t table, const struct in6_addr *dst, uint8_t plen,
-				    const struct in6_addr *gw, char *buf, size_t len)
+const char *kernel_route_str(uint8_t family, uint32_t table, const struct in6_addr *dst, uint8_t plen,
+			     const struct in6_addr *gw, char *buf, size_t len)
 {
 	char d[INET6_ADDRSTRLEN + 4], g[INET6_ADDRSTRLEN];
 	char a[INET6_ADDRSTRLEN];
@@ -188,7 +186,7 @@ int kernel_route_delete(struct kernel *k, const struct kernel_route *route)
 	kernel_route_str(rt.family, rt.table, &rt.dst, rt.plen, &rt.gw, s, sizeof(s));
 	if (r < 0 && r != -ESRCH && r != -ENOENT)
 		return kernel_fail(r, ext, "delete %s", s);
-	kernel_cache_route_update(k, RTM_DELROUTE, 0, &rt);
+	kernel_cache_route_update(k, RTM_DELROUTE, 0, &rt, NULL);
 	if (r == 0)
 		log_info("removed %s", s);
 	/* else gone already (with its device, or expired) */
@@ -296,7 +294,7 @@ static int kernel_route_apply(struct kernel *k, const struct kroute *w, uint64_t
 			      ext, sizeof(ext));
 	if (r < 0)
 		return kernel_fail(r, ext, "add %s", s);
-	kernel_cache_route_update(k, RTM_NEWROUTE, cur ? NLM_F_REPLACE : 0, &rt);
+	kernel_cache_route_update(k, RTM_NEWROUTE, cur ? NLM_F_REPLACE : 0, &rt, NULL);
 	if (cur)
 		log_debug("refreshed %s", s);
 	else

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Kernel events the daemon reacts to: a DAD failure on one of its addresses
-# (it moves to the next RFC 7217 candidate), a link going down (its PvD state
-# is forgotten) and coming back up (a Router Solicitation goes out).
+# (it moves to the next RFC 7217 candidate), its routes and addresses deleted
+# by someone else (put back), a link going down (its PvD state is forgotten)
+# and coming back up (a Router Solicitation goes out).
 # Topology: see pvdlab.sh (rA on eth0).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pvdlab.sh"

@@ -25,33 +25,34 @@ static struct kernel_route route(const char *dst, uint8_t plen, uint32_t metric,
 
 static void test_routes(struct kernel *k)
 {
-	struct kernel_route a = route("2001:db8:a::", 64, 256, 7, PROTO), b = a, other = a;
+	struct kernel_route a = route("2001:db8:a::", 64, 256, 7, PROTO), b = a, other = a, gone;
 	const struct kernel_route *c;
 
-	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &a);
+	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &a, NULL);
 	CHECK(k->cache_routes.n == 1);
-	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &a);
+	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &a, NULL);
 	ok(k->cache_routes.n == 1, "the same route again is one route");
 	/* Same key on another device (the kernel allows it): a second route. */
 	b.oif = 8;
 	b.proto = RTPROT_KERNEL;
-	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &b);
+	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &b, NULL);
 	ok(k->cache_routes.n == 2, "same key, another device: a second route");
 	/* A replace takes the place of the first route with its key. */
 	a.oif = 9;
 	a.expires = 1234;
-	kernel_cache_route_update(k, RTM_NEWROUTE, NLM_F_REPLACE, &a);
+	kernel_cache_route_update(k, RTM_NEWROUTE, NLM_F_REPLACE, &a, NULL);
 	c = k->cache_routes.v;
 	ok(k->cache_routes.n == 2 && c[0].oif == 9 && c[0].expires == 1234, "NLM_F_REPLACE replaces by key");
-	kernel_cache_route_update(k, RTM_DELROUTE, 0, &b);
+	ok(kernel_cache_route_update(k, RTM_DELROUTE, 0, &b, &gone) && gone.oif == 8 && gone.proto == RTPROT_KERNEL,
+	   "a deletion of a cached route says so, with the route as cached");
 	c = k->cache_routes.v;
 	ok(k->cache_routes.n == 1 && c[0].oif == 9, "a deletion removes exactly that route");
-	kernel_cache_route_update(k, RTM_DELROUTE, 0, &b);
-	ok(k->cache_routes.n == 1 && !k->cache_stale, "deleting what the cache lacks: already seen, no refill");
+	ok(!kernel_cache_route_update(k, RTM_DELROUTE, 0, &b, &gone), "deleting what the cache lacks: nothing lost");
+	ok(k->cache_routes.n == 1 && !k->cache_stale, "... already seen, no refill");
 	other.table = 254;
-	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &other);
+	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &other, NULL);
 	ok(k->cache_routes.n == 1, "a route in a table not ours is not kept");
-	kernel_cache_route_update(k, RTM_DELROUTE, 0, &a);
+	kernel_cache_route_update(k, RTM_DELROUTE, 0, &a, NULL);
 	CHECK(k->cache_routes.n == 0);
 }
 
@@ -71,8 +72,8 @@ static void test_addrs(struct kernel *k)
 	foreign.addr = a.addr;
 	kernel_cache_addr_update(k, RTM_NEWADDR, &foreign);
 	ok(k->cache_addrs.n == 1 && !kernel_cache_addr_find(k, 2, &a.addr), "an address on a link not ours is not kept");
-	kernel_cache_addr_update(k, RTM_DELADDR, &a);
-	CHECK(k->cache_addrs.n == 0);
+	ok(kernel_cache_addr_update(k, RTM_DELADDR, &a) && k->cache_addrs.n == 0, "a deletion of a cached address says so");
+	ok(!kernel_cache_addr_update(k, RTM_DELADDR, &a), "... and only once");
 }
 
 static void test_stale(struct kernel *k)
@@ -80,7 +81,7 @@ static void test_stale(struct kernel *k)
 	struct kernel_route a = route("2001:db8:a::", 64, 256, 7, PROTO);
 
 	kernel_cache_invalidate(k);
-	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &a);
+	kernel_cache_route_update(k, RTM_NEWROUTE, 0, &a, NULL);
 	ok(k->cache_routes.n == 0, "a stale cache takes no updates: the refill will tell");
 	k->cache_stale = false;
 }

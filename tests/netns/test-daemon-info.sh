@@ -237,14 +237,20 @@ done
 log_test $ok 0 "server logs: each failed PvD asked once despite more RAs, no extra requests"
 # RFC 8801 §4.1: at most 5 requests per 10 s on a link.  The fetches through
 # eth0 (rA's servers), from the server log: each GET of /.well-known/pvd and
-# each connection that got no GET (TLS failures).
+# each connection that got no GET (TLS failures).  The server sees a request
+# only after the PvD ID's DNS lookup, the TCP and the TLS handshakes, which
+# take up to a few seconds in a busy TCG VM: a first request seen late and a
+# sixth seen early are still 10 s apart when started.  So the window here is
+# 10 s less that allowance; a daemon without the limit starts all ten within
+# one second and fails this as surely.
+window=$((10000 - 3000))
 max_in_window=$(awk '$1 ~ /^(good|redirect|offset|seq|notfound|wrongid|past)\.example$/ && $3 == "GET" &&
 		$5 == "/.well-known/pvd" { print $2 }
 	$1 ~ /^(wrongname|unknownca)\.example$/ && $3 == "conn" { print $2 }' "$SLOG" | sort -n |
-	awk '{ t[NR] = $1 } END { m = 0; for (i = 1; i <= NR; i++) { n = 0
-		for (k = i; k <= NR && t[k] < t[i] + 10000; k++) n++; if (n > m) m = n } print m }')
+	awk -v w=$window '{ t[NR] = $1 } END { m = 0; for (i = 1; i <= NR; i++) { n = 0
+		for (k = i; k <= NR && t[k] < t[i] + w; k++) n++; if (n > m) m = n } print m }')
 [ "$max_in_window" -ge 1 ] && [ "$max_in_window" -le 5 ]
-log_test $? 0 "eth0: at most 5 requests in any 10 s (server logs: $max_in_window)"
+log_test $? 0 "eth0: at most 5 requests in any $((window / 1000)) s (10 s less the time to reach the server; server logs: $max_in_window)"
 refresh_stats
 # 9 fetches through eth0, 5 through eth1, 1 after the Sequence change; 10 failed.
 [ "$(stat_value info requests)" = 15 ] && [ "$(stat_value info failures)" = 10 ] &&

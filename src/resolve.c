@@ -570,16 +570,19 @@ static void q_run(ares_channel ch, struct query *q, int64_t deadline)
 		struct pollfd pfd[ARES_GETSOCK_MAXNUM];
 		struct timeval max, tv, *tvp;
 		int64_t left = deadline - now_ms();
-		int bits, n, nfds = 0, timeout;
+		unsigned bits;
+		int n, nfds = 0, timeout;
 
 		if (left <= 0) {
 			ares_cancel(ch);
 			break;
 		}
-		bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+		/* The bit mask by hand: c-ares' ARES_GETSOCK_WRITABLE() shifts a
+		 * signed 1 into the sign bit for the last socket (UBSan). */
+		bits = (unsigned)ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
 		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-			short ev = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-					   (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+			short ev = (short)((bits & (1u << i) ? POLLIN : 0) |
+					   (bits & (1u << (i + ARES_GETSOCK_MAXNUM)) ? POLLOUT : 0));
 
 			if (ev)
 				pfd[nfds++] = (struct pollfd) { .fd = socks[i], .events = ev };

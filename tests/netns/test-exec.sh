@@ -4,7 +4,7 @@
 # a.example resolves names with a.example's RDNSS (a DNS responder on rA),
 # leaves with a source from 2001:db8:a::/64 and cannot reach what only
 # b.example reaches; the same for b.example; an unprivileged user gets the
-# same binding from the LD_PRELOAD shim.  Also pvd list/show/monitor.
+# same binding and names from the LD_PRELOAD shim.  Also pvd list/show/monitor.
 # Topology: see pvdlab.sh.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pvdlab.sh"
@@ -90,8 +90,9 @@ pvd exec b.example -- curl -sS -g -o /dev/null --max-time 3 "http://[2001:db8:a1
 [ $? -ne 0 ]
 log_test $? 0 "pvd exec b.example: a.example's server unreachable"
 
-# Unprivileged: the LD_PRELOAD shim (addresses, not names: the system's
-# resolvers stay in place without privileges).  The user runs copies of the
+# Unprivileged: the LD_PRELOAD shim binds the sockets and answers
+# getaddrinfo through the PvD's own servers (test-exec-dns has the details).
+# The user runs copies of the
 # client and the shim in $LAB_TMP (mode 0755, see lab_bus_start): a checkout
 # under a 0700 directory (mktemp -d, a private home) is out of its reach.
 ubin=$LAB_TMP/bin
@@ -116,6 +117,10 @@ for x in a b; do
 	log_test $? 0 "unprivileged pvd exec $x.example: curl by address, source $src"
 	grep -q "not root" "$LAB_TMP/err"
 	log_test $? 0 "unprivileged pvd exec $x.example: the caveat is printed"
+	src=$(user exec $x.example -- curl -sS -o /dev/null -w '%{local_ip}' --max-time 5 \
+		"http://server-$x.example:8080/" 2>/dev/null)
+	[[ $src == 2001:db8:$x:* ]]
+	log_test $? 0 "unprivileged pvd exec $x.example: curl by name, source $src"
 	user exec $x.example -- curl -sS -g -o /dev/null --max-time 3 "http://[2001:db8:${y}1::80]:8080/" 2>/dev/null
 	[ $? -ne 0 ]
 	log_test $? 0 "unprivileged pvd exec $x.example: $y.example's server unreachable"

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libpvd's internals, shared by its files and its unit tests. */
+#pragma once
+#include <net/if.h>
+#include <netdb.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include <systemd/sd-bus.h>
+
+#include "pvd/libpvd.h"
+
+#define LIBPVD_BUS_NAME "org.pvd"
+#define LIBPVD_MANAGER_PATH "/org/pvd"
+#define LIBPVD_MANAGER_IFACE "org.pvd.Manager"
+#define LIBPVD_PVD_PREFIX "/org/pvd/pvd"
+#define LIBPVD_PVD_IFACE "org.pvd.Pvd"
+#define LIBPVD_NO_SUCH_PVD "org.pvd.Error.NoSuchPvd"
+
+/* An event read from the bus, kept until pvd_monitor_dispatch hands it on. */
+struct pvd_queued_event {
+	enum pvd_event_type type;
+	char *name;
+	char **changed;
+};
+
+struct pvd_handle {
+	sd_bus *bus;		/* method calls and property reads */
+	/* The monitor has its own connection, on which nothing but its
+	 * subscriptions is ever called: a method call on a connection reads
+	 * and queues whatever signals arrive meanwhile, which a caller polling
+	 * the socket would then not see. */
+	sd_bus *mon;
+	int epoll_fd;		/* what pvd_monitor_fd returns: mon's fd and event_fd */
+	int event_fd;		/* readable while queue is not empty */
+	struct pvd_queued_event *queue;
+	size_t n_queue;
+	int queue_error;	/* first error while queueing, for the next dispatch */
+};
+
+/* Errors of the bus as errnos: NoSuchPvd (and an object gone) -ENOENT,
+ * nobody owning org.pvd -EHOSTDOWN, anything else as sd-bus maps it. */
+int libpvd_bus_errno(const sd_bus_error *e, int r);
+
+/* props.c: a PvD's a{sv} (the reply of Properties.GetAll) into a new
+ * pvd_info.  Unknown properties are skipped, known ones of another type
+ * are -EBADMSG. */
+int libpvd_info_read(sd_bus_message *m, struct pvd_info **ret);
+char **libpvd_strv_free(char **v);
+
+/* monitor.c: the event a signal stands for.  1 and *ret filled (free with
+ * libpvd_event_clear), 0 for a signal that is no event of ours, or -errno. */
+int libpvd_event_from_message(sd_bus_message *m, struct pvd_queued_event *ret);
+void libpvd_event_clear(struct pvd_queued_event *e);
+
+/* he.c: the order of connection attempts (RFC 8305 section 4) over the
+ * addresses of several PvDs.  LISTS[i] is PvD i's getaddrinfo() answer (may
+ * be NULL); within each the families alternate, starting with the first
+ * one's, and the PvDs take turns: 1st of PvD 0, 1st of PvD 1, ..., 2nd of
+ * PvD 0, ...  Duplicates within a PvD are dropped; only AF_INET and
+ * AF_INET6 stream addresses are kept. */
+struct he_candidate {
+	size_t pvd;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+};
+int he_candidates(struct addrinfo *const *lists, size_t n, struct he_candidate **ret, size_t *ret_n);
+
+/* RFC 8305 section 5: the Connection Attempt Delay, and its lower bound. */
+#define HE_ATTEMPT_DELAY_MS 250
+
+/* libpvd.c: the VRF of PvD NAME (validated), and SO_BINDTODEVICE to one
+ * (-EAFNOSUPPORT for a socket that is not AF_INET or AF_INET6). */
+int libpvd_vrf_of(struct pvd_handle *h, const char *name, char ret[IFNAMSIZ]);
+int libpvd_bind_vrf(int fd, const char *vrf);
+/* monitor.c: drop the monitor connection and its queue (pvd_close). */
+void libpvd_monitor_teardown(struct pvd_handle *h);

@@ -26,7 +26,9 @@
  * the caller to itself (no other uid or gid exists there, setgroups is
  * denied), with the same mounts as root gets: the PvD's nameservers without
  * privileges.  Elsewhere only LOCALDOMAIN/RES_OPTIONS follow the PvD's
- * resolv.conf and a warning says the nameservers are the system's. */
+ * resolv.conf for resolvers other than the shim's, and the notice says so.
+ * Either way the shim answers getaddrinfo and gethostbyname itself, through
+ * the VRF, from PVD_RESOLV_CONF: glibc's resolver sockets escape it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -427,13 +429,15 @@ static int exec_user(const char *name, const char *vrf, const char *resolv, char
 		fprintf(stderr,
 			"pvd: not root: binding %s by LD_PRELOAD only. Not covered: statically linked\n"
 			"pvd: programs, raw syscalls, sockets re-bound to another device. DNS: the PvD's\n"
-			"pvd: resolv.conf, in a user namespace (no other user exists there, no setuid).\n", vrf);
+			"pvd: resolv.conf, in a user namespace (no other user exists there, no setuid);\n"
+			"pvd: getaddrinfo and gethostbyname ask its servers through the VRF.\n", vrf);
 	else
 		fprintf(stderr,
 			"pvd: not root: binding %s by LD_PRELOAD only. Not covered: statically linked\n"
-			"pvd: programs, raw syscalls, sockets re-bound to another device. DNS goes to the\n"
-			"pvd: servers of /etc/resolv.conf (search list and options from the PvD's): no\n"
-			"pvd: user namespace for the PvD's resolv.conf (%s).\n", vrf, why);
+			"pvd: programs, raw syscalls, sockets re-bound to another device. DNS:\n"
+			"pvd: getaddrinfo and gethostbyname ask the PvD's servers through the VRF; other\n"
+			"pvd: resolvers use the servers of /etc/resolv.conf (search list and options from\n"
+			"pvd: the PvD's): no user namespace for the PvD's resolv.conf (%s).\n", vrf, why);
 	if (setenv("LD_PRELOAD", preload, 1) < 0 || setenv("PVD_VRF", vrf, 1) < 0) {
 		fprintf(stderr, "pvd: exec: setenv: %s\n", strerror(errno));
 		free(preload);

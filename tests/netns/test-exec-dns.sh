@@ -9,13 +9,18 @@
 #   - outside pvd exec, getent goes through resolved to the host resolver
 #     (the control: the setup does what it claims);
 #   - pvd exec a.example -- getent ahosts server-a.example gets a.example's
-#     answer, from a.example's server only (the servers' query logs), and
-#     b.example likewise; as root and as an unprivileged user (a user +
-#     mount namespace);
+#     answer, from a.example's server only (the servers' query logs: not
+#     b.example's, not the host's), asked from an address of a.example's VRF
+#     (the log's peer), and b.example likewise; as root (glibc's resolver in
+#     the VRF's cgroup) and as an unprivileged user (a user + mount
+#     namespace, the shim's resolver: glibc's own sockets would escape the
+#     shim and leave through the main table, which the control shows);
+#     gethostbyname (getent hosts) too;
 #   - inside, nsswitch.conf's hosts: is "files dns", its other lines are the
 #     host's, and no nscd socket is visible;
 #   - with unprivileged user namespaces forbidden, the unprivileged exec
-#     falls back to the shim alone and says why.
+#     falls back to the shim alone and says why; getaddrinfo still asks
+#     the PvD's server (PVD_RESOLV_CONF) through the VRF.
 # All of the host's changes live in this test's own mount namespace.
 # Topology: see pvdlab.sh, plus 2001:db8:ff::53 on the host's lo.
 # Re-run in a private mount namespace.  (Its root must be the namespace's
@@ -94,6 +99,17 @@ test -S /run/nscd/socket
 log_test $? 0 "an nscd socket exists on the host"
 
 queries() { grep -c "^$2 " "$LAB_TMP/dns-$1.log"; }	# queries LOG NAME
+# peers LOG NAME N: the distinct sources of the queries for NAME after the
+# first N (a responder logs a query before it answers: no waiting needed).
+peers() { grep "^$2 " "$LAB_TMP/dns-$1.log" | tail -n +"$(($3 + 1))" | awk '{ print $3 }' | sort -u; }
+# from_vrf X PEER...: there are peers, and each is an address of X.example's VRF.
+from_vrf() {
+	local addrs p
+	addrs=$(vrf_addrs "$(vrf_of "$1.example")")
+	shift
+	[ $# -gt 0 ] || return 1
+	for p; do grep -qF " $p/" <<<"$addrs" || return 1; done
+}
 # The control: the host resolves through resolved, to the host resolver.
 out=$(ip netns exec "$host" getent ahosts server-a.example | awk 'NR == 1 { print $1 }')
 [ "$out" = 2001:db8:ff::a ] && [ "$(queries host server-a.example)" -gt 0 ]
@@ -102,18 +118,28 @@ resolvectl_query=$(ip netns exec "$host" getent -s resolve hosts server-b.exampl
 [ "$resolvectl_query" = 2001:db8:ff::b ]
 log_test $? 0 "host: nss-resolve answers ($resolvectl_query)"
 
-# check_exec WHO X: WHO (root or user) runs getent in X.example; the answer is
-# X.example's, X's server saw the query, the host resolver did not.
+# check_exec WHO X [DB]: WHO (root or user) runs getent DB (ahosts, the
+# default: getaddrinfo; hosts: gethostbyname2) in X.example; the answer is
+# X.example's, X's server saw the query, from an address of X's VRF, and
+# neither the other PvD's server nor the host resolver did.
 check_exec() {
-	local who=$1 x=$2 before_x before_host out
+	local who=$1 x=$2 db=${3:-ahosts} y=b before_x before_y before_host out p
+	[ "$x" = a ] || y=a
 	before_x=$(queries "$x" "server-$x.example")
+	before_y=$(queries "$y" "server-$x.example")
 	before_host=$(queries host "server-$x.example")
-	out=$($who exec "$x.example" -- getent ahosts "server-$x.example" 2>"$LAB_TMP/err" | awk 'NR == 1 { print $1 }')
+	out=$($who exec "$x.example" -- getent "$db" "server-$x.example" 2>"$LAB_TMP/err" | awk 'NR == 1 { print $1 }')
 	[ "$out" = "2001:db8:${x}1::80" ]
-	log_test $? 0 "$who: pvd exec $x.example -- getent ahosts server-$x.example: $out"
+	log_test $? 0 "$who: pvd exec $x.example -- getent $db server-$x.example: $out"
 	[ "$out" = "2001:db8:${x}1::80" ] || { sed 's/^/      stderr: /' "$LAB_TMP/err"; diag=1; }
 	[ "$(queries "$x" "server-$x.example")" -gt "$before_x" ]
 	log_test $? 0 "$who: ... asked $x.example's server"
+	p=$(peers "$x" "server-$x.example" "$before_x")
+	# shellcheck disable=SC2086
+	from_vrf "$x" $p
+	log_test $? 0 "$who: ... from an address of $x.example's VRF ($(echo $p))"
+	[ "$(queries "$y" "server-$x.example")" -eq "$before_y" ]
+	log_test $? 0 "$who: ... not $y.example's server"
 	[ "$(queries host "server-$x.example")" -eq "$before_host" ]
 	log_test $? 0 "$who: ... and not the host's resolver"
 }
@@ -124,6 +150,7 @@ user() { ip netns exec "$host" setpriv --reuid=65534 --regid=65534 --clear-group
 for who in root user; do
 	check_exec $who a
 	check_exec $who b
+	check_exec $who a hosts
 	[ "$($who exec a.example -- grep '^hosts:' /etc/nsswitch.conf 2>/dev/null | tr -s ' ')" = "hosts: files dns" ]
 	log_test $? 0 "$who: inside, nsswitch.conf's hosts: is 'files dns'"
 	[ "$($who exec a.example -- grep -v '^hosts:' /etc/nsswitch.conf 2>/dev/null)" = "$(grep -v '^hosts:' /etc/nsswitch.conf)" ]
@@ -136,6 +163,15 @@ done
 user exec a.example -- true 2>"$LAB_TMP/err"
 grep -q "DNS: the PvD's" "$LAB_TMP/err"
 log_test $? 0 "user: the notice says the PvD's resolv.conf is used"
+# The control: without the shim, glibc's resolver (the namespace's
+# resolv.conf is a.example's) makes sockets nothing binds, so its query, if
+# it gets out at all, leaves through the main table: not from the VRF.
+before=$(queries a server-a.example)
+user exec a.example -- env -u LD_PRELOAD getent ahosts server-a.example >/dev/null 2>&1
+p=$(peers a server-a.example "$before")
+# shellcheck disable=SC2086
+from_vrf a $p
+log_test $? 1 "control: glibc's own resolver, no shim: its query is not from the VRF ($(echo $p))"
 grep -q '^hosts: *resolve' /etc/nsswitch.conf && test -S /run/nscd/socket &&
 	grep -q '^nameserver 2001:db8:ff::53$' /etc/resolv.conf
 log_test $? 0 "the host's files are untouched by pvd exec"
@@ -144,11 +180,14 @@ log_test $? 0 "the host's files are untouched by pvd exec"
 if [ -n "$userns_saved" ]; then
 	echo 0 >"$userns_sysctl"
 	before=$(queries a server-a.example)
+	before_host=$(queries host server-a.example)
 	out=$(user exec a.example -- getent ahosts server-a.example 2>"$LAB_TMP/err" | awk 'NR == 1 { print $1 }')
 	grep -q "no.*user namespace for the PvD's resolv.conf (kernel.unprivileged_userns_clone is 0)" <(tr '\n' ' ' <"$LAB_TMP/err")
 	log_test $? 0 "user, no user namespaces: exec falls back and says why"
-	[ "$(queries a server-a.example)" -eq "$before" ] && [ "$out" != 2001:db8:a1::80 ]
-	log_test $? 0 "user, no user namespaces: a.example's server is not asked (got '$out')"
+	p=$(peers a server-a.example "$before")
+	# shellcheck disable=SC2086
+	[ "$out" = 2001:db8:a1::80 ] && from_vrf a $p && [ "$(queries host server-a.example)" -eq "$before_host" ]
+	log_test $? 0 "user, no user namespaces: getaddrinfo asks a.example's server from its VRF (got '$out' from $(echo $p))"
 	echo "$userns_saved" >"$userns_sysctl"
 else
 	log_test 1 0 "kernel.unprivileged_userns_clone exists (Debian's kernel)"

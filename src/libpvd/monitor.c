@@ -154,8 +154,11 @@ static int monitor_subscribe(struct pvd_handle *h)
 				  "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
 				  "path_namespace='" LIBPVD_PVD_PREFIX "'",
 				  on_signal, h)) < 0 ||
-	    (r = sd_bus_match_signal(h->mon, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-				     "org.freedesktop.DBus", "NameOwnerChanged", on_signal, h)) < 0)
+	    (r = sd_bus_add_match(h->mon, NULL,
+				  "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+				  "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
+				  "arg0='" LIBPVD_BUS_NAME "'",
+				  on_signal, h)) < 0)
 		return r;
 	return 0;
 }

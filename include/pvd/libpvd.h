@@ -10,6 +10,7 @@
 #ifndef LIBPVD_H
 #define LIBPVD_H
 
+#include <netdb.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -99,16 +100,31 @@ int pvd_monitor_fd(struct pvd_handle *h);
  * blocking; call it when the monitor fd is readable. */
 int pvd_monitor_dispatch(struct pvd_handle *h, pvd_event_cb cb, void *userdata);
 
+/* pvd_resolve: getaddrinfo(3) through the PvD NAME: its own DNS servers,
+ * search list and options (its ResolvConf), asked over sockets bound to its
+ * VRF; never the host's resolver.  getaddrinfo's semantics, including its
+ * return value (the one exception to the -errno rule): 0, or an EAI_* code
+ * for gai_strerror(3); EAI_SYSTEM with errno ENOENT for an unknown PvD,
+ * EHOSTDOWN without the daemon, ENODEV for a PvD without a VRF yet.  Free
+ * the list with pvd_freeaddrinfo(), never freeaddrinfo(3).  Blocks for the
+ * lookup (the resolv.conf's timeout and attempts bound it). */
+int pvd_resolve(struct pvd_handle *h, const char *name, const char *host, const char *service,
+		const struct addrinfo *hints, struct addrinfo **res);
+/* Accepts NULL. */
+void pvd_freeaddrinfo(struct addrinfo *res);
+
 /* pvd_connect: a TCP connection to HOST (and SERVICE, a port number or
  * service name) raced over the PvDs NAMES[0..n-1], Happy Eyeballs style
- * (RFC 8305): the first PvD first, the next one each 250 ms (at once when
- * an attempt fails), until one connects; the others are closed.  *RET_FD:
- * the connected socket (blocking, close-on-exec), bound to the winning
- * PvD's VRF; *RET_CHOSEN: NAMES[i] of that PvD.  TIMEOUT_MS < 0: no
- * deadline but the kernel's.  -ENOENT: a name is not a PvD; -ETIMEDOUT:
- * nothing connected in time; else the error of the last failed attempt.
- * HOST must be a numeric address in this version (-EOPNOTSUPP otherwise):
- * names will resolve through each PvD's own DNS servers (pvd_resolve). */
+ * (RFC 8305).  HOST is resolved through each PvD at once and in parallel
+ * (pvd_resolve); an attempt starts as soon as an address is known, the
+ * next one 250 ms later (at once when none is in flight), the PvDs taking
+ * turns in the order given, until one connects; the others are closed.
+ * *RET_FD: the connected socket (blocking, close-on-exec), bound to the
+ * winning PvD's VRF; *RET_CHOSEN: NAMES[i] of that PvD.  TIMEOUT_MS < 0:
+ * no deadline but the kernel's.  -ENOENT: a name is not a PvD;
+ * -ETIMEDOUT: nothing connected in time; -EADDRNOTAVAIL: HOST has no
+ * address in any of the PvDs; else the error of the last failed attempt
+ * (or of the lookups, when no attempt was possible). */
 int pvd_connect(struct pvd_handle *h, const char *const names[], size_t n, const char *host,
 		const char *service, int timeout_ms, int *ret_fd, const char **ret_chosen);
 

@@ -11,16 +11,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <unistd.h>
-
 #include <json-c/json.h>
-#include <pvd/libpvd.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "connect.h"
 #include "pvd.h"
 
 static bool opt_json;
@@ -643,87 +639,6 @@ static int cmd_monitor(sd_bus *bus)
 	return 0;
 }
 
-/* ---- connect ---- */
-
-/* Which of NAMES is not a PvD, for the error message. */
-static void connect_report_unknown(struct pvd_handle *h, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct pvd_info *p = NULL;
-
-		if (pvd_get(h, names[i], &p) == -ENOENT)
-			fprintf(stderr, "pvd: connect: no PvD '%s'\n", names[i]);
-		pvd_info_free(p);
-	}
-}
-
-static void sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t size)
-{
-	char host[NI_MAXHOST], port[NI_MAXSERV];
-
-	if (getnameinfo((const struct sockaddr *)ss, sizeof(*ss), host, sizeof(host), port, sizeof(port),
-			NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		snprintf(buf, size, "?");
-	else
-		snprintf(buf, size, ss->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
-}
-
-/* `pvd connect NAME[,NAME...] HOST PORT`: pvd_connect's race (RFC 8305)
- * over the PvDs; prints the winner on standard output and the addresses
- * on standard error, then closes the connection. */
-static int cmd_connect(char *names_arg, const char *host, const char *port)
-{
-	enum { MAX_NAMES = 64, TIMEOUT_MS = 10000 };
-	const char *names[MAX_NAMES], *chosen = NULL;
-	struct sockaddr_storage local, peer;
-	socklen_t len;
-	char ltext[NI_MAXHOST + NI_MAXSERV + 4], ptext[NI_MAXHOST + NI_MAXSERV + 4];
-	struct pvd_handle *h = NULL;
-	size_t n = 0;
-	int fd = -1, r;
-
-	for (char *save = NULL, *s = strtok_r(names_arg, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-		if (n == MAX_NAMES)
-			return bad_usage("connect: more than %d PvDs", MAX_NAMES);
-		names[n++] = s;
-	}
-	if (!n)
-		return bad_usage("connect: missing PvD NAME");
-	if ((r = pvd_open(&h)) < 0) {
-		fprintf(stderr, "pvd: cannot connect to the system bus: %s\n", strerror(-r));
-		return 1;
-	}
-	r = pvd_connect(h, names, n, host, port, TIMEOUT_MS, &fd, &chosen);
-	if (r == -ENOENT)
-		connect_report_unknown(h, names, n);
-	else if (r == -EHOSTDOWN)
-		fprintf(stderr, "pvd: pvd-vrfd is not running (nobody owns %s on the system bus)\n", PVD_BUS_NAME);
-	else if (r == -EOPNOTSUPP)
-		fprintf(stderr, "pvd: connect: '%s' is not a numeric address (host names are not resolved "
-			"through PvDs yet)\n", host);
-	else if (r < 0) {
-		fprintf(stderr, "pvd: connect: %s port %s through ", host, port);
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "%s%s", i ? "," : "", names[i]);
-		fprintf(stderr, ": %s\n", r == -ETIMEDOUT ? "no PvD connected within 10 s" : strerror(-r));
-	}
-	pvd_close(h);
-	if (r < 0)
-		return 1;
-	len = sizeof(local);
-	if (getsockname(fd, (struct sockaddr *)&local, &len) < 0)
-		memset(&local, 0, sizeof(local));
-	len = sizeof(peer);
-	if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0)
-		memset(&peer, 0, sizeof(peer));
-	sockaddr_text(&local, ltext, sizeof(ltext));
-	sockaddr_text(&peer, ptext, sizeof(ptext));
-	close(fd);
-	printf("%s\n", chosen);
-	fprintf(stderr, "pvd: connected to %s from %s through %s\n", ptext, ltext, chosen);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -794,6 +709,8 @@ int main(int argc, char **argv)
 			return bad_usage("connect: --json and --names do not apply");
 		if (argc - optind != 3)
 			return bad_usage("connect: NAME[,NAME...] HOST PORT expected");
+		if (!argv[optind][strspn(argv[optind], ",")])
+			return bad_usage("connect: missing PvD NAME");
 		return cmd_connect(argv[optind], argv[optind + 1], argv[optind + 2]);
 	} else if (!strcmp(cmd, "exec")) {
 		if (opt_json || opt_names)

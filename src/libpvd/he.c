@@ -8,6 +8,7 @@
  * caller's order is the preference, and the PvDs take turns so that a dead
  * PvD costs one Connection Attempt Delay, not one per address it has. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,4 +105,25 @@ out:
 	free(len);
 	free(start);
 	return r;
+}
+
+size_t he_next(const size_t *started, const size_t *avail, size_t n)
+{
+	size_t best = SIZE_MAX;
+
+	for (size_t i = 0; i < n; i++)
+		if (started[i] < avail[i] && (best == SIZE_MAX || started[i] < started[best]))
+			best = i;
+	return best;
+}
+
+size_t he_allowed(const bool *answered, size_t n, bool delay_over)
+{
+	size_t k = 0;
+
+	if (delay_over)
+		return n;
+	while (k < n && answered[k])
+		k++;
+	return k;
 }

@@ -65,13 +65,29 @@ struct he_candidate {
 	socklen_t addrlen;
 };
 int he_candidates(struct addrinfo *const *lists, size_t n, struct he_candidate **ret, size_t *ret_n);
+/* he_next: which PvD's address to try next, when PvD i has AVAIL[i]
+ * addresses of which STARTED[i] were tried: the one with the fewest tried
+ * among those with one left, the first in the caller's order on a tie;
+ * SIZE_MAX when none has one left.  The PvDs take turns even when their
+ * answers arrive at different times. */
+size_t he_next(const size_t *started, const size_t *avail, size_t n);
 
-/* RFC 8305 section 5: the Connection Attempt Delay, and its lower bound. */
+/* he_allowed: how many PvDs, from the first, may start attempts: those
+ * before the first whose lookup is still running (ANSWERED[i] false), or
+ * all of them once the Resolution Delay is over (DELAY_OVER). */
+size_t he_allowed(const bool *answered, size_t n, bool delay_over);
+
+/* RFC 8305: the Connection Attempt Delay (section 5) and the Resolution
+ * Delay (section 3), recommended values. */
 #define HE_ATTEMPT_DELAY_MS 250
+#define HE_RESOLUTION_DELAY_MS 50
 
-/* libpvd.c: the VRF of PvD NAME (validated), and SO_BINDTODEVICE to one
- * (-EAFNOSUPPORT for a socket that is not AF_INET or AF_INET6). */
-int libpvd_vrf_of(struct pvd_handle *h, const char *name, char ret[IFNAMSIZ]);
+/* libpvd.c: the VRF of PvD NAME and, unless RET_RESOLV_CONF is NULL, the
+ * path of its resolv.conf (malloc'd), both checked before any use: a VRF
+ * name of the daemon's form, an absolute path (-EBADMSG otherwise; -ENODEV
+ * while the PvD has no VRF).  And SO_BINDTODEVICE to a VRF (-EAFNOSUPPORT
+ * for a socket that is not AF_INET or AF_INET6). */
+int libpvd_target_of(struct pvd_handle *h, const char *name, char ret_vrf[IFNAMSIZ], char **ret_resolv_conf);
 int libpvd_bind_vrf(int fd, const char *vrf);
 /* monitor.c: drop the monitor connection and its queue (pvd_close). */
 void libpvd_monitor_teardown(struct pvd_handle *h);

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../cli/pvd.h"		/* pvd_vrf_name_valid: the one definition */
+#include "vrf-name.h"
 #include "internal.h"
 
 int libpvd_bus_errno(const sd_bus_error *e, int r)
@@ -171,8 +171,7 @@ out:
 	return r;
 }
 
-/* The PvD's VRF, checked to be one of the daemon's names before any use. */
-int libpvd_vrf_of(struct pvd_handle *h, const char *name, char ret[IFNAMSIZ])
+int libpvd_target_of(struct pvd_handle *h, const char *name, char ret_vrf[IFNAMSIZ], char **ret_resolv_conf)
 {
 	struct pvd_info *p = NULL;
 	int r = pvd_get(h, name, &p);
@@ -181,10 +180,15 @@ int libpvd_vrf_of(struct pvd_handle *h, const char *name, char ret[IFNAMSIZ])
 		return r;
 	if (!p->vrf[0])
 		r = -ENODEV;
-	else if (!pvd_vrf_name_valid(p->vrf))
+	else if (!libpvd_vrf_name_valid(p->vrf) || (ret_resolv_conf && p->resolv_conf[0] != '/'))
 		r = -EBADMSG;
-	else
-		memcpy(ret, p->vrf, strlen(p->vrf) + 1);
+	if (r >= 0) {
+		memcpy(ret_vrf, p->vrf, strlen(p->vrf) + 1);
+		if (ret_resolv_conf) {
+			*ret_resolv_conf = p->resolv_conf;	/* taken from p */
+			p->resolv_conf = NULL;
+		}
+	}
 	pvd_info_free(p);
 	return r;
 }
@@ -212,7 +216,7 @@ int pvd_bind_socket(struct pvd_handle *h, int fd, const char *name)
 
 	if (!h || fd < 0 || !name)
 		return -EINVAL;
-	if ((r = libpvd_vrf_of(h, name, vrf)) < 0)
+	if ((r = libpvd_target_of(h, name, vrf, NULL)) < 0)
 		return r;
 	return libpvd_bind_vrf(fd, vrf);
 }

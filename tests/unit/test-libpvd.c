@@ -5,6 +5,7 @@
  * and sealed, which is all sd-bus needs to read them back. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -295,6 +296,38 @@ static void test_he(void)
 	ai_free(l);
 }
 
+static void test_next(void)
+{
+	size_t started[3] = { 0 }, avail[3] = { 2, 1, 0 };
+	size_t order[4], k = 0, i;
+
+	while ((i = he_next(started, avail, 3)) != SIZE_MAX && k < 4) {
+		order[k++] = i;
+		started[i]++;
+	}
+	ok(k == 3 && order[0] == 0 && order[1] == 1 && order[2] == 0, "he_next: PvDs take turns, in order, "
+	   "until each is out of addresses");
+	/* A late answer: PvD 0 tried twice already, PvD 2's first address
+	 * comes before PvD 0's third. */
+	size_t started2[3] = { 2, 1, 0 }, avail2[3] = { 3, 1, 1 };
+
+	ok(he_next(started2, avail2, 3) == 2, "he_next: a late PvD goes first (fewest tried)");
+	avail2[2] = 0;
+	ok(he_next(started2, avail2, 3) == 0, "he_next: else the next address of PvD 0");
+	avail2[0] = 2;
+	ok(he_next(started2, avail2, 3) == SIZE_MAX, "he_next: none left: SIZE_MAX");
+
+	bool answered[3] = { false, true, true };
+
+	ok(he_allowed(answered, 3, false) == 0, "he_allowed: PvD 0 still resolving holds the others back");
+	ok(he_allowed(answered, 3, true) == 3, "he_allowed: ... until the Resolution Delay is over");
+	answered[0] = true;
+	answered[1] = false;
+	ok(he_allowed(answered, 3, false) == 1, "he_allowed: PvD 0 answered, PvD 1 resolving: PvD 0 only");
+	answered[1] = true;
+	ok(he_allowed(answered, 3, false) == 3, "he_allowed: all answered: all");
+}
+
 static void test_errors(void)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -329,6 +362,11 @@ static void test_errors(void)
 	CHECK(pvd_bind_socket(NULL, 0, "a.example") == -EINVAL);
 	CHECK(pvd_monitor_fd(NULL) == -EINVAL);
 	CHECK(pvd_connect(NULL, NULL, 0, "::1", "80", 0, &fd, NULL) == -EINVAL);
+	struct addrinfo *res = NULL;
+
+	errno = 0;
+	CHECK(pvd_resolve(NULL, "a.example", "::1", NULL, NULL, &res) == EAI_SYSTEM && errno == EINVAL && !res);
+	pvd_freeaddrinfo(NULL);
 }
 
 int main(void)
@@ -341,6 +379,7 @@ int main(void)
 	test_props();
 	test_events();
 	test_he();
+	test_next();
 	test_errors();
 	sd_bus_close_unref(bus);
 	close(sv[1]);

@@ -9,7 +9,10 @@
  *   libpvd-probe connect NAMES HOST PORT TIMEOUT_MS
  *                                   pvd_connect over NAMES (comma-separated):
  *                                   the winner, the time it took, the source
- *                                   address; no descriptor may leak
+ *                                   address; no descriptor may be left once
+ *                                   the lookups still running have ended
+ *   libpvd-probe resolve NAME HOST  pvd_resolve: the addresses, one a line,
+ *                                   or the error
  *   libpvd-probe monitor COUNT      subscribe, list, say "ready" on stderr,
  *                                   print COUNT events, one a line
  *
@@ -17,6 +20,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -188,12 +192,48 @@ static int cmd_connect(struct pvd_handle *h, char *names_arg, const char *host, 
 		printf("won %s ms %lld src %s\n", chosen, (long long)t0, text);
 		close(fd);
 	}
-	after = count_fds();
+	/* Lookups through a PvD that does not answer outlive pvd_connect (up
+	 * to the resolv.conf's timeouts) and hold their sockets until then:
+	 * wait for the count to come back, with a deadline. */
+	t0 = now_ms();
+	while ((after = count_fds()) != before && now_ms() - t0 < 40000)
+		nanosleep(&(struct timespec) { .tv_nsec = 50 * 1000 * 1000 }, NULL);
 	if (before != after) {
 		printf("leak: %d descriptors before, %d after\n", before, after);
 		return 1;
 	}
+	if (now_ms() - t0 > 100)
+		printf("descriptors back after %lld ms\n", (long long)(now_ms() - t0));
 	return r < 0;
+}
+
+static int cmd_resolve(struct pvd_handle *h, const char *name, const char *host)
+{
+	const struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL;
+	int eai, before = count_fds();
+
+	errno = 0;
+	eai = pvd_resolve(h, name, host, NULL, &hints, &res);
+	if (eai) {
+		printf("resolve %s %s failed %s%s%s\n", name, host, gai_strerror(eai), eai == EAI_SYSTEM ? " " : "",
+		       eai == EAI_SYSTEM ? strerrorname_np(errno) : "");
+	}
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		char text[INET6_ADDRSTRLEN] = "?";
+		const void *a = ai->ai_family == AF_INET6
+					? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+					: (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+
+		inet_ntop(ai->ai_family, a, text, sizeof(text));
+		printf("address %s\n", text);
+	}
+	pvd_freeaddrinfo(res);
+	if (count_fds() != before) {
+		printf("leak: %d descriptors before, %d after\n", before, count_fds());
+		return 1;
+	}
+	return eai != 0;
 }
 
 static int on_event(const struct pvd_event *ev, void *userdata)
@@ -275,6 +315,8 @@ int main(int argc, char **argv)
 		rc = cmd_bind(h, argv[2]);
 	else if (!strcmp(argv[1], "connect") && argc == 6)
 		rc = cmd_connect(h, argv[2], argv[3], argv[4], atoi(argv[5]));
+	else if (!strcmp(argv[1], "resolve") && argc == 4)
+		rc = cmd_resolve(h, argv[2], argv[3]);
 	else if (!strcmp(argv[1], "monitor") && argc == 3)
 		rc = cmd_monitor(h, atoi(argv[2]));
 	else

@@ -5,6 +5,7 @@
  * both. */
 #include <errno.h>
 #include <netdb.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,16 +15,22 @@
 
 #include "connect.h"
 
-/* Which of NAMES is not a PvD, for the error message. */
-static void connect_report_unknown(struct pvd_handle *h, const char *const *names, size_t n)
+/* Which of NAMES is not a PvD, for the error message; false if none is
+ * (any more). */
+static bool connect_report_unknown(struct pvd_handle *h, const char *const *names, size_t n)
 {
+	bool found = false;
+
 	for (size_t i = 0; i < n; i++) {
 		struct pvd_info *p = NULL;
 
-		if (pvd_get(h, names[i], &p) == -ENOENT)
+		if (pvd_get(h, names[i], &p) == -ENOENT) {
 			fprintf(stderr, "pvd: connect: no PvD '%s'\n", names[i]);
+			found = true;
+		}
 		pvd_info_free(p);
 	}
+	return found;
 }
 
 static void sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t size)
@@ -60,8 +67,8 @@ int cmd_connect(char *names_arg, const char *host, const char *port)
 		return 1;
 	}
 	r = pvd_connect(h, names, n, host, port, TIMEOUT_MS, &fd, &chosen);
-	if (r == -ENOENT)
-		connect_report_unknown(h, names, n);
+	if (r == -ENOENT && connect_report_unknown(h, names, n))
+		;
 	else if (r == -EHOSTDOWN)
 		fputs("pvd: pvd-vrfd is not running (nobody owns org.pvd on the system bus)\n", stderr);
 	else if (r == -EADDRNOTAVAIL)

@@ -61,7 +61,8 @@ static int eai_errno(int eai, int err)
 	case EAI_MEMORY:
 		return -ENOMEM;
 	case EAI_SYSTEM:
-		return err ? -err : -EIO;
+		/* A missing resolv.conf: the PvD is not ready, not unknown. */
+		return err == ENOENT ? -ENODEV : err ? -err : -EIO;
 	default:
 		return -EINVAL;	/* EAI_SERVICE: not a port or a known service */
 	}

@@ -322,6 +322,10 @@ static void test_resolve_connect(struct pvd_handle *h)
 	ok((r == -ENODEV || r == -EPERM) && fd == -1, "pvd_connect {a}: its VRF does not exist here (r=%d)", r);
 	r = pvd_connect(h, one, 1, "::1", "no-such-service-here", 1000, &fd, &chosen);
 	ok(r == -EINVAL && fd == -1, "pvd_connect to an unknown service: -EINVAL (r=%d)", r);
+	/* By name: a lookup in a thread, which finds no resolv.conf (the fake's
+	 * path does not exist here): the PvD is not ready. */
+	r = pvd_connect(h, one, 1, "www.a.example", "80", 5000, &fd, &chosen);
+	ok(r == -ENODEV && fd == -1, "pvd_connect {a} by name, its resolv.conf missing: -ENODEV (r=%d)", r);
 }
 
 static void test_monitor(struct pvd_handle *h, sd_bus *ctl)

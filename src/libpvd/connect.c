@@ -232,6 +232,8 @@ struct race {
 	struct attempt *a;
 	size_t active, cap;
 	struct pollfd *pfd;
+	const char (*vrfs)[IFNAMSIZ];	/* per PvD */
+	int (*bind)(int fd, const char *vrf);
 };
 
 /* Take the answers of the lookups that finished. */
@@ -287,7 +289,7 @@ static int race_start(struct race *ra, size_t pvd)
 	fd = socket(c->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd < 0)
 		return -errno;
-	if ((r = libpvd_bind_vrf(fd, ra->ls->vrfs[pvd])) < 0) {
+	if ((r = ra->bind(fd, ra->vrfs ? ra->vrfs[pvd] : "")) < 0) {
 		close(fd);
 		return r;
 	}
@@ -394,58 +396,106 @@ static struct lookups *lookups_new(size_t n, const char *host, const char *servi
 	return ls;
 }
 
+/* The arrays of a race for N PvDs (cand, avail, started, answered, pfd). */
+static int race_init(struct race *ra, size_t n)
+{
+	ra->n = ra->pending = n;
+	ra->first_answer_at = -1;
+	ra->bind = libpvd_bind_vrf;
+	if (!(ra->cand = calloc(n, sizeof(*ra->cand))) || !(ra->avail = calloc(n, sizeof(*ra->avail))) ||
+	    !(ra->started = calloc(n, sizeof(*ra->started))) || !(ra->answered = calloc(n, sizeof(*ra->answered))) ||
+	    !(ra->pfd = calloc(1, sizeof(*ra->pfd))))
+		return -ENOMEM;
+	return 0;
+}
+
+/* The race's winner, out of the attempts, as an ordinary blocking socket. */
+static int race_winner(struct race *ra, size_t winner, int *ret_fd, size_t *ret_pvd)
+{
+	int fd = ra->a[winner].fd, flags;
+
+	if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return -errno;	/* closed with the others */
+	*ret_fd = fd;
+	*ret_pvd = ra->a[winner].pvd;
+	ra->a[winner] = ra->a[--ra->active];	/* not closed by race_done */
+	return 0;
+}
+
+/* Close every attempt left and free the arrays; the lookups go when their
+ * last thread is done. */
+static void race_done(struct race *ra)
+{
+	for (size_t i = 0; i < ra->active; i++)
+		close(ra->a[i].fd);
+	for (size_t i = 0; ra->cand && i < ra->n; i++)
+		free(ra->cand[i]);
+	free(ra->cand);
+	free(ra->avail);
+	free(ra->started);
+	free(ra->answered);
+	free(ra->a);
+	free(ra->pfd);
+	if (ra->ls)
+		lookups_unref(ra->ls);
+}
+
+int libpvd_race(struct addrinfo *const *answers, size_t n, int timeout_ms, int (*bind)(int fd, const char *vrf),
+		int *ret_fd, size_t *ret_pvd)
+{
+	struct race ra = { 0 };
+	size_t winner, pvd;
+	int r, fd;
+
+	if ((r = race_init(&ra, n)) < 0)
+		goto out;
+	ra.bind = bind;
+	ra.pending = 0;
+	ra.first_answer_at = now_ms();
+	for (size_t i = 0; i < n; i++) {
+		ra.answered[i] = true;
+		if ((r = he_candidates(&answers[i], 1, &ra.cand[i], &ra.avail[i])) < 0)
+			goto out;
+	}
+	if ((r = race_run(&ra, timeout_ms, &winner)) < 0 || (r = race_winner(&ra, winner, &fd, &pvd)) < 0)
+		goto out;
+	*ret_fd = fd;
+	*ret_pvd = pvd;
+out:
+	race_done(&ra);
+	return r;
+}
+
 int pvd_connect(struct pvd_handle *h, const char *const names[], size_t n, const char *host, const char *service,
 		int timeout_ms, int *ret_fd, const char **ret_chosen)
 {
 	struct race ra = { 0 };
-	size_t winner = 0;
-	int r, fd, flags;
+	size_t winner = 0, pvd;
+	int r, fd;
 
 	if (!h || !names || !n || !host || !service || !ret_fd)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (!names[i])
 			return -EINVAL;
-	ra.n = ra.pending = n;
-	ra.first_answer_at = -1;
-	if (!(ra.ls = lookups_new(n, host, service)) || !(ra.cand = calloc(n, sizeof(*ra.cand))) ||
-	    !(ra.avail = calloc(n, sizeof(*ra.avail))) || !(ra.started = calloc(n, sizeof(*ra.started))) ||
-	    !(ra.answered = calloc(n, sizeof(*ra.answered))) ||
-	    !(ra.pfd = calloc(1, sizeof(*ra.pfd)))) {
+	if ((r = race_init(&ra, n)) < 0)
+		goto out;
+	if (!(ra.ls = lookups_new(n, host, service))) {
 		r = -ENOMEM;
 		goto out;
 	}
+	ra.vrfs = (const char (*)[IFNAMSIZ])ra.ls->vrfs;
 	/* Every name must be a PvD: a typo is an error, not a narrower race. */
 	for (size_t i = 0; i < n; i++)
 		if ((r = libpvd_target_of(h, names[i], ra.ls->vrfs[i], &ra.ls->resolv_confs[i])) < 0)
 			goto out;
-	if ((r = lookups_start(ra.ls)) < 0 || (r = race_take_answers(&ra)) < 0)
+	if ((r = lookups_start(ra.ls)) < 0 || (r = race_take_answers(&ra)) < 0 ||
+	    (r = race_run(&ra, timeout_ms, &winner)) < 0 || (r = race_winner(&ra, winner, &fd, &pvd)) < 0)
 		goto out;
-	if ((r = race_run(&ra, timeout_ms, &winner)) < 0)
-		goto out;
-	fd = ra.a[winner].fd;
-	/* Hand it over as an ordinary blocking socket. */
-	if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
-		r = -errno;
-		goto out;
-	}
 	*ret_fd = fd;
 	if (ret_chosen)
-		*ret_chosen = names[ra.a[winner].pvd];
-	ra.a[winner] = ra.a[--ra.active];	/* not closed below */
-	r = 0;
+		*ret_chosen = names[pvd];
 out:
-	for (size_t i = 0; i < ra.active; i++)
-		close(ra.a[i].fd);
-	for (size_t i = 0; ra.cand && i < n; i++)
-		free(ra.cand[i]);
-	free(ra.cand);
-	free(ra.avail);
-	free(ra.started);
-	free(ra.answered);
-	free(ra.a);
-	free(ra.pfd);
-	if (ra.ls)
-		lookups_unref(ra.ls);
+	race_done(&ra);
 	return r;
 }

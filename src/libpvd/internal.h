@@ -77,6 +77,13 @@ size_t he_next(const size_t *started, const size_t *avail, size_t n);
  * all of them once the Resolution Delay is over (DELAY_OVER). */
 size_t he_allowed(const bool *answered, size_t n, bool delay_over);
 
+/* connect.c: pvd_connect's race over answers already there (ANSWERS[i]:
+ * PvD i's, from getaddrinfo), each socket bound by BIND (libpvd_bind_vrf
+ * in pvd_connect; given "" here): the test seam of the race.  0, the
+ * connected socket and the index of its PvD, or -errno. */
+int libpvd_race(struct addrinfo *const *answers, size_t n, int timeout_ms, int (*bind)(int fd, const char *vrf),
+		int *ret_fd, size_t *ret_pvd);
+
 /* RFC 8305: the Connection Attempt Delay (section 5) and the Resolution
  * Delay (section 3), recommended values. */
 #define HE_ATTEMPT_DELAY_MS 250

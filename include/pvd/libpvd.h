@@ -116,15 +116,17 @@ void pvd_freeaddrinfo(struct addrinfo *res);
 /* pvd_connect: a TCP connection to HOST (and SERVICE, a port number or
  * service name) raced over the PvDs NAMES[0..n-1], Happy Eyeballs style
  * (RFC 8305).  HOST is resolved through each PvD at once and in parallel
- * (pvd_resolve); an attempt starts as soon as an address is known, the
- * next one 250 ms later (at once when none is in flight), the PvDs taking
- * turns in the order given, until one connects; the others are closed.
+ * (as by pvd_resolve; a PvD's answer waits 50 ms for those of the PvDs
+ * before it); an attempt starts as soon as an address is known, the next
+ * one 250 ms later (at once when none is in flight), the PvDs taking turns
+ * in the order given, until one connects; the others are closed.
  * *RET_FD: the connected socket (blocking, close-on-exec), bound to the
  * winning PvD's VRF; *RET_CHOSEN: NAMES[i] of that PvD.  TIMEOUT_MS < 0:
- * no deadline but the kernel's.  -ENOENT: a name is not a PvD;
- * -ETIMEDOUT: nothing connected in time; -EADDRNOTAVAIL: HOST has no
- * address in any of the PvDs; else the error of the last failed attempt
- * (or of the lookups, when no attempt was possible). */
+ * no deadline but the kernel's.  -ENOENT: a name is not a PvD; -ENODEV:
+ * a PvD has no VRF or resolv.conf yet; -ETIMEDOUT: nothing connected in
+ * time; -EADDRNOTAVAIL: HOST has no address in any of the PvDs; else the
+ * error of the last failed attempt (or of the lookups, when no attempt was
+ * possible).  Lookups still running when it returns end on their own. */
 int pvd_connect(struct pvd_handle *h, const char *const names[], size_t n, const char *host,
 		const char *service, int timeout_ms, int *ret_fd, const char **ret_chosen);
 

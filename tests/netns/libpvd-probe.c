@@ -17,6 +17,9 @@
  *                                   print COUNT events, one a line
  *
  * Exit status 0 when everything checked held, 1 otherwise, 2 on bad usage. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* strerrorname_np */
+#endif
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # libpvd through the real daemon on a private D-Bus, from libpvd-probe (an
-# outside application: the public header and libpvd.so only) and `pvd
+# outside application, built with cc and pkg-config at the start) and `pvd
 # connect`: the PvDs' attributes, a socket bound to each PvD leaving with a
 # source address from that PvD's prefix (as root and unprivileged), an
 # unknown PvD refused with ENOENT, the monitor's events, lookups answered by
@@ -21,7 +21,6 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pvdlab.sh"
 
-PROBE=$BUILD/tests/netns/libpvd-probe
 PVD=$BUILD/src/pvd
 ANY=2001:db8:ff::80
 mon_pid=
@@ -30,7 +29,16 @@ require_vrf "$host"
 lab_bus_start || exit 1		# before the daemon: it connects at start
 lab_daemon_start
 trap 'kill $mon_pid 2>/dev/null; lab_daemon_stop TERM; kill "$LAB_BUS_PID"; ns_cleanup' EXIT
-probe() { ip netns exec "$host" "$PROBE" "$@"; }
+
+# The probe built as an application builds it: cc and the flags of the
+# generated pkg-config file (the build tree's libpvd-uninstalled.pc; the
+# installed one is libpvd.pc), run against the build's libpvd.so.
+PROBE=$LAB_TMP/libpvd-probe
+flags=$(PKG_CONFIG_PATH=$BUILD/meson-uninstalled pkg-config --cflags --libs libpvd-uninstalled) &&
+	cc -std=gnu11 -Wall -Wextra -Werror -o "$PROBE" "$LAB_DIR/libpvd-probe.c" $flags
+log_test $? 0 "libpvd-probe builds with cc \$(pkg-config --cflags --libs libpvd-uninstalled)"
+[ -x "$PROBE" ] || lab_finish
+probe() { ip netns exec "$host" env LD_LIBRARY_PATH="$BUILD/src/libpvd" "$PROBE" "$@"; }
 
 # The monitor subscribes before any PvD exists: it must see them appear.
 probe monitor 1000 >"$LAB_TMP/mon.out" 2>"$LAB_TMP/mon.err" &

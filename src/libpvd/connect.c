@@ -227,8 +227,7 @@ struct race {
 	size_t *avail, *started;
 	bool *answered;			/* per PvD: its lookup is over */
 	int64_t first_answer_at;	/* of the first address, -1 before */
-	int dns_err;			/* the first PvD's lookup error, if any */
-	bool tried;			/* an attempt was made */
+	int dns_err;			/* the first lookup error, if any */
 	struct attempt *a;
 	size_t active, cap;
 	struct pollfd *pfd;
@@ -272,7 +271,6 @@ static int race_start(struct race *ra, size_t pvd)
 	const struct he_candidate *c = &ra->cand[pvd][ra->started[pvd]++];
 	int fd, r;
 
-	ra->tried = true;
 	if (ra->active == ra->cap) {
 		size_t cap = ra->cap ? 2 * ra->cap : 4;
 		struct attempt *a = realloc(ra->a, cap * sizeof(*a));

@@ -31,7 +31,8 @@
  * accepted and ignored; IPv6 addresses come before IPv4 ones).  Numeric
  * hosts, AI_NUMERICHOST and a NULL host never send a query.  An unreadable
  * RESOLV_CONF is EAI_SYSTEM (errno set); no server in it means only
- * /etc/hosts is asked.  Synchronous: returns within the file's timeout and
+ * /etc/hosts is asked (other names: EAI_AGAIN, as glibc's when no server
+ * answers).  Synchronous: returns within the file's timeout and
  * attempts (glibc's 5 s and 2 by default, doubling per round).  Thread-safe;
  * no state is kept between calls.
  */

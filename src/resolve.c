@@ -488,10 +488,14 @@ static ares_ssize_t q_recvfrom(ares_socket_t fd, void *buf, size_t len, int flag
 	return recvfrom(fd, buf, len, flags, from, from_len);
 }
 
+/* sendmsg(MSG_NOSIGNAL), not writev(): a TCP server that closed must not
+ * kill the program (the shim runs in any program) with SIGPIPE. */
 static ares_ssize_t q_sendv(ares_socket_t fd, const struct iovec *iov, int n, void *data)
 {
+	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
+
 	(void)data;
-	return writev(fd, iov, n);
+	return sendmsg(fd, &m, MSG_NOSIGNAL);
 }
 
 static const struct ares_socket_functions q_funcs = {

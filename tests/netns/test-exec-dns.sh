@@ -20,7 +20,10 @@
 #     host's, and no nscd socket is visible;
 #   - with unprivileged user namespaces forbidden, the unprivileged exec
 #     falls back to the shim alone and says why; getaddrinfo still asks
-#     the PvD's server (PVD_RESOLV_CONF) through the VRF.
+#     the PvD's server (PVD_RESOLV_CONF) through the VRF;
+#   - a link-local server: a.example's RDNSS moved to rA's fe80::a, which
+#     the resolv.conf scopes to a.example's sub-interface; root and user
+#     both reach it from the VRF.
 # All of the host's changes live in this test's own mount namespace.
 # Topology: see pvdlab.sh, plus 2001:db8:ff::53 on the host's lo.
 # Re-run in a private mount namespace.  (Its root must be the namespace's
@@ -101,7 +104,7 @@ log_test $? 0 "an nscd socket exists on the host"
 queries() { grep -c "^$2 " "$LAB_TMP/dns-$1.log"; }	# queries LOG NAME
 # peers LOG NAME N: the distinct sources of the queries for NAME after the
 # first N (a responder logs a query before it answers: no waiting needed).
-peers() { grep "^$2 " "$LAB_TMP/dns-$1.log" | tail -n +"$(($3 + 1))" | awk '{ print $3 }' | sort -u; }
+peers() { grep "^$2 " "$LAB_TMP/dns-$1.log" | tail -n +"$(($3 + 1))" | awk '{ sub("%.*", "", $3); print $3 }' | sort -u; }
 # from_vrf X PEER...: there are peers, and each is an address of X.example's VRF.
 from_vrf() {
 	local addrs p
@@ -192,6 +195,34 @@ if [ -n "$userns_saved" ]; then
 else
 	log_test 1 0 "kernel.unprivileged_userns_clone exists (Debian's kernel)"
 fi
+
+# A link-local server: rA answers on fe80::a too (a second responder on the
+# wildcard: the 2-tuple bind of dns-responder.py takes no scope; the first
+# keeps 2001:db8:a::53), and a.example's RA moves its RDNSS there (the
+# global one withdrawn, lifetime 0).
+ip netns exec "$rA" $PY "$LAB_DIR/dns-responder.py" :: server-a.example=2001:db8:a1::80 \
+	>"$LAB_TMP/dns-a-ll.log" &
+disown $!
+lab_ra "$rA" --lifetime 1800 --pvd a.example --seq 2 \
+	--prefix 2001:db8:a::/64,valid=3600,preferred=1800,flags=LA \
+	--rio 2001:db8:a1::/48,pref=high,lifetime=1800 \
+	--rdnss 2001:db8:a::53,lifetime=0 --rdnss fe80::a,lifetime=1800 --dnssl a.example,lifetime=1800
+resolv_a=$LAB_RUN/$(vrf_of a.example)/resolv.conf
+ll_only() { grep -q '^nameserver fe80::a%pvd' "$resolv_a" && ! grep -q '^nameserver 2001:db8:a::53' "$resolv_a"; }
+busywait 15000 ll_only
+log_test $? 0 "a.example's resolv.conf names only fe80::a, scoped: $(grep '^nameserver' "$resolv_a" | tr '\n' ' ')"
+ll_listening() { [ "$(ip netns exec "$rA" ss -Hlun 'sport = :53' | wc -l)" -ge 2 ]; }
+busywait 10000 ll_listening
+log_test $? 0 "rA's second DNS responder listens (on the wildcard, for fe80::a)"
+for who in root user; do
+	before=$(queries a-ll server-a.example)
+	before_host=$(queries host server-a.example)
+	out=$($who exec a.example -- getent ahosts server-a.example 2>"$LAB_TMP/err" | awk 'NR == 1 { print $1 }')
+	p=$(peers a-ll server-a.example "$before")
+	# shellcheck disable=SC2086
+	[ "$out" = 2001:db8:a1::80 ] && from_vrf a $p && [ "$(queries host server-a.example)" -eq "$before_host" ]
+	log_test $? 0 "$who: a link-local server: fe80::a answers, asked from a.example's VRF (got '$out' from $(echo $p))"
+done
 if [ -n "${diag:-}" ]; then
 	echo "---- the host's routes and addresses"
 	ip -n "$host" -6 route show
@@ -201,7 +232,7 @@ if [ -n "${diag:-}" ]; then
 	user exec a.example -- /usr/bin/python3 -c 'import socket; print(socket.getaddrinfo("server-a.example", 80))'
 fi
 if [ "$nfail" -ne 0 ]; then
-	for l in host a b; do echo "---- dns-$l.log"; cat "$LAB_TMP/dns-$l.log"; done
+	for l in host a b a-ll; do echo "---- dns-$l.log"; cat "$LAB_TMP/dns-$l.log"; done
 	echo "---- resolved.log"; cat "$LAB_TMP/resolved.log"
 	echo "---- last pvd exec stderr"; cat "$LAB_TMP/err"
 fi

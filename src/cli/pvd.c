@@ -16,6 +16,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "connect.h"
 #include "pvd.h"
 
 static bool opt_json;
@@ -30,7 +31,9 @@ static void usage(FILE *f)
 		"  list [--json|--names]        list known PvDs\n"
 		"  show [--json] NAME           show every property of one PvD\n"
 		"  monitor [--json]             print PvD events, one a line, until interrupted\n"
-		"  exec NAME -- CMD [ARGS...]   run CMD bound to the PvD's VRF and resolvers\n\n"
+		"  exec NAME -- CMD [ARGS...]   run CMD bound to the PvD's VRF and resolvers\n"
+		"  connect NAME[,NAME...] HOST PORT\n"
+		"                               connect to HOST over whichever PvD answers first\n\n"
 		"Options:\n"
 		"  -j, --json           JSON output (list, show, monitor)\n"
 		"      --names          list: PvD names only, one a line\n"
@@ -701,6 +704,14 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "monitor")) {
 		if (optind < argc)
 			return bad_usage("monitor: unexpected argument '%s'", argv[optind]);
+	} else if (!strcmp(cmd, "connect")) {
+		if (opt_json || opt_names)
+			return bad_usage("connect: --json and --names do not apply");
+		if (argc - optind != 3)
+			return bad_usage("connect: NAME[,NAME...] HOST PORT expected");
+		if (!argv[optind][strspn(argv[optind], ",")])
+			return bad_usage("connect: missing PvD NAME");
+		return cmd_connect(argv[optind], argv[optind + 1], argv[optind + 2]);
 	} else if (!strcmp(cmd, "exec")) {
 		if (opt_json || opt_names)
 			return bad_usage("exec: --json and --names do not apply");

@@ -30,7 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cli/pvd.h"
+#include "vrf-name.h"
 #include "pvd-resolve.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))

@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* pvd connect NAME[,NAME...] HOST PORT: a user of libpvd's pvd_connect.  A
- * file of its own: libpvd.h's pvd_resolve (a lookup through a PvD) is not
- * the pvd_resolve of pvd.h (the CLI's GetPvd helper), and no file can see
- * both. */
+/* pvd connect NAME[,NAME...] HOST PORT: a user of libpvd's pvd_connect. */
 #include <errno.h>
 #include <netdb.h>
 #include <stdbool.h>

@@ -457,7 +457,7 @@ int cmd_exec(sd_bus *bus, const char *name, char **cmd)
 	char *path = NULL, *vrf = NULL, *resolv = NULL;
 	int rc;
 
-	if (pvd_resolve(bus, name, &path) < 0)
+	if (pvd_object_path(bus, name, &path) < 0)
 		return 1;
 	if (get_string(bus, path, "Vrf", &vrf) < 0 || get_string(bus, path, "ResolvConf", &resolv) < 0) {
 		rc = 1;

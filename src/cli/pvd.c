@@ -256,7 +256,7 @@ static int list_all(sd_bus *bus, json_object **out)
 	return 0;
 }
 
-int pvd_resolve(sd_bus *bus, const char *name, char **path)
+int pvd_object_path(sd_bus *bus, const char *name, char **path)
 {
 	sd_bus_error err = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
@@ -449,7 +449,7 @@ static int cmd_show(sd_bus *bus, const char *name)
 	char *path = NULL;
 	size_t w = 0;
 
-	if (pvd_resolve(bus, name, &path) < 0)
+	if (pvd_object_path(bus, name, &path) < 0)
 		return 1;
 	if (get_all(bus, path, &obj) < 0 || !obj) {
 		if (!obj)

@@ -6,30 +6,21 @@
 
 #include <systemd/sd-bus.h>
 
+#include "vrf-name.h"
+
 #define PVD_BUS_NAME "org.pvd"
 #define PVD_MANAGER_PATH "/org/pvd"
 #define PVD_MANAGER_IFACE "org.pvd.Manager"
 #define PVD_PVD_PREFIX "/org/pvd/pvd"
 #define PVD_PVD_IFACE "org.pvd.Pvd"
 
-/* A VRF name of the daemon: "pvd" and six lowercase hex digits. Anything else
- * coming from the bus or the environment is refused before it is used. */
-static inline bool pvd_vrf_name_valid(const char *s)
-{
-	if (!s || strncmp(s, "pvd", 3) != 0 || strlen(s) != 9)
-		return false;
-	for (int i = 3; i < 9; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
 
 /* pvd_bus_error: print a message for a failed call and return exit status 1
  * ("pvd-vrfd is not running" when nobody owns org.pvd). */
 int pvd_bus_error(const char *what, const sd_bus_error *err, int r);
-/* pvd_resolve: the object path of PvD NAME; on failure prints the error
+/* pvd_object_path: the object path of PvD NAME; on failure prints the error
  * (for an unknown name, with the list of known names) and returns < 0. */
-int pvd_resolve(sd_bus *bus, const char *name, char **path);
+int pvd_object_path(sd_bus *bus, const char *name, char **path);
 
 /* cmd_exec: `pvd exec NAME -- CMD...`; returns an exit status, or does not
  * return (the command replaced this process). */

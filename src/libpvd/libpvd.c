@@ -180,7 +180,7 @@ int libpvd_target_of(struct pvd_handle *h, const char *name, char ret_vrf[IFNAMS
 		return r;
 	if (!p->vrf[0])
 		r = -ENODEV;
-	else if (!libpvd_vrf_name_valid(p->vrf) || (ret_resolv_conf && p->resolv_conf[0] != '/'))
+	else if (!pvd_vrf_name_valid(p->vrf) || (ret_resolv_conf && p->resolv_conf[0] != '/'))
 		r = -EBADMSG;
 	if (r >= 0) {
 		memcpy(ret_vrf, p->vrf, strlen(p->vrf) + 1);

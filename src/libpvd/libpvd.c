@@ -65,18 +65,19 @@ static int get_all(sd_bus *bus, const char *path, struct pvd_info **ret)
 {
 	sd_bus_error err = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
+	struct pvd_info *p = NULL;
 	int r;
 
 	r = sd_bus_call_method(bus, LIBPVD_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", &err,
 			       &reply, "s", LIBPVD_PVD_IFACE);
 	if (r < 0)
 		r = libpvd_bus_errno(&err, r);
+	else if ((r = libpvd_info_read(reply, &p)) >= 0 && (r = info_set_path(p, path)) >= 0)
+		*ret = p;
 	else
-		r = libpvd_info_read(reply, ret);
+		pvd_info_free(p);
 	sd_bus_error_free(&err);
 	sd_bus_message_unref(reply);
-	if (r >= 0 && (r = info_set_path(*ret, path)) < 0)
-		*ret = pvd_info_free(*ret);
 	return r;
 }
 

@@ -51,6 +51,7 @@ struct pvd_info {
 	bool no_internet;
 	char **dns_zones;
 	char *resolv_conf;		/* path of the PvD's resolv.conf */
+	char *path;			/* its D-Bus object path (/org/pvd/pvd/...) */
 };
 
 /* Both accept NULL and return NULL. */
@@ -86,6 +87,13 @@ struct pvd_event {
 	const char *const *changed;	/* CHANGED: D-Bus names of the changed properties
 					 * ("Sequence", "DnsServers"...), NULL-terminated;
 					 * NULL otherwise */
+	const char *path;		/* the PvD's D-Bus object path; NULL for DAEMON_* */
+	const struct pvd_info *values;	/* CHANGED: the new values the signal carried, in
+					 * the fields named by CHANGED (the others, and
+					 * invalidated ones, "", empty or 0); NULL otherwise */
+	const char *const *invalidated;	/* CHANGED: the tail of CHANGED that the signal
+					 * invalidated without a value (org.pvd sends
+					 * values: usually empty); NULL otherwise */
 };
 
 /* Called for each event; a negative return stops the dispatch, which

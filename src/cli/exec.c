@@ -48,19 +48,6 @@
 
 static const char *const ip_paths[] = { "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip" };
 
-static int get_string(sd_bus *bus, const char *path, const char *prop, char **out)
-{
-	sd_bus_error err = SD_BUS_ERROR_NULL;
-	int r = sd_bus_get_property_string(bus, PVD_BUS_NAME, path, PVD_PVD_IFACE, prop, &err, out);
-
-	if (r < 0) {
-		pvd_bus_error(prop, &err, r);
-		sd_bus_error_free(&err);
-		return -1;
-	}
-	return 0;
-}
-
 static int exec_failed(const char *what)
 {
 	int e = errno;
@@ -452,29 +439,22 @@ static int exec_user(const char *name, const char *vrf, const char *resolv, char
 	return exec_failed(cmd[0]);
 }
 
-int cmd_exec(sd_bus *bus, const char *name, char **cmd)
+int cmd_exec(struct pvd_handle **h, const char *name, char **cmd)
 {
-	char *path = NULL, *vrf = NULL, *resolv = NULL;
+	struct pvd_info *p = NULL;
 	int rc;
 
-	if (pvd_object_path(bus, name, &path) < 0)
+	if (pvd_cli_get(*h, name, &p) < 0)
 		return 1;
-	if (get_string(bus, path, "Vrf", &vrf) < 0 || get_string(bus, path, "ResolvConf", &resolv) < 0) {
-		rc = 1;
-		goto out;
-	}
-	if (!pvd_vrf_name_valid(vrf)) {
-		fprintf(stderr, "pvd: exec: PvD '%s' has no usable VRF (got '%s')\n", name, vrf);
-		rc = 1;
-		goto out;
+	if (!pvd_vrf_name_valid(p->vrf)) {
+		fprintf(stderr, "pvd: exec: PvD '%s' has no usable VRF (got '%s')\n", name, p->vrf);
+		pvd_info_free(p);
+		return 1;
 	}
 	/* The child must not inherit our bus connection. */
-	sd_bus_flush(bus);
-	sd_bus_close(bus);
-	rc = geteuid() == 0 ? exec_root(name, vrf, resolv, cmd) : exec_user(name, vrf, resolv, cmd);
-out:
-	free(path);
-	free(vrf);
-	free(resolv);
+	*h = pvd_close(*h);
+	rc = geteuid() == 0 ? exec_root(name, p->vrf, p->resolv_conf, cmd)
+			    : exec_user(name, p->vrf, p->resolv_conf, cmd);
+	pvd_info_free(p);
 	return rc;
 }

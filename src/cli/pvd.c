@@ -1,19 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pvd: command-line client of pvd-vrfd (org.pvd on the system bus).  A thin
- * D-Bus client: everything it prints comes from the daemon's objects. */
+ * client of libpvd (libpvd(3)), which is the one client of org.pvd:
+ * everything it prints comes from the daemon's objects. */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
-#include <systemd/sd-bus.h>
-#include <systemd/sd-event.h>
 
 #include "config.h"
 #include "connect.h"
@@ -56,21 +59,18 @@ __attribute__((format(printf, 1, 2))) static int bad_usage(const char *fmt, ...)
 	return 2;
 }
 
-int pvd_bus_error(const char *what, const sd_bus_error *err, int r)
+int pvd_cli_error(const char *what, int r)
 {
-	if (sd_bus_error_has_names(err, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER) ||
-	    r == -EHOSTDOWN)
-		fprintf(stderr, "pvd: pvd-vrfd is not running (nobody owns %s on the system bus)\n",
-			PVD_BUS_NAME);
+	if (r == -EHOSTDOWN)
+		fputs("pvd: pvd-vrfd is not running (nobody owns org.pvd on the system bus)\n", stderr);
 	else
-		fprintf(stderr, "pvd: %s: %s\n", what,
-			err && err->message ? err->message : strerror(-r));
+		fprintf(stderr, "pvd: %s: %s\n", what, strerror(-r));
 	return 1;
 }
 
-static int bus_open(sd_bus **bus)
+static int cli_open(struct pvd_handle **h)
 {
-	int r = sd_bus_open_system(bus);
+	int r = pvd_open(h);
 
 	if (r < 0) {
 		const char *addr = getenv("DBUS_SYSTEM_BUS_ADDRESS");
@@ -83,128 +83,87 @@ static int bus_open(sd_bus **bus)
 	return 0;
 }
 
-/* ---- properties, read into JSON (the one model both outputs print) ---- */
+/* ---- properties, into JSON (the one model both outputs print) ---- */
 
-static json_object *read_variant(sd_bus_message *m, const char *sig)
+/* org.pvd.Pvd's properties (org.pvd(5)) in the daemon's order, which is the
+ * order of the output, and where struct pvd_info holds each. */
+enum prop_kind { K_STR, K_STRV, K_BOOL, K_U32, K_U64, K_U16, K_U8 };
+
+static const struct prop {
+	const char *name;
+	enum prop_kind kind;
+	size_t offset;
+} pvd_props[] = {
+#define P(n, k, f) { n, k, offsetof(struct pvd_info, f) }
+	P("Name", K_STR, name),
+	P("Implicit", K_BOOL, implicit),
+	P("Vrf", K_STR, vrf),
+	P("Table", K_U32, table),
+	P("Links", K_STRV, links),
+	P("Routers", K_STRV, routers),
+	P("Prefixes", K_STRV, prefixes),
+	P("Addresses", K_STRV, addresses),
+	P("Routes", K_STRV, routes),
+	P("DnsServers", K_STRV, dns_servers),
+	P("DnsSearch", K_STRV, dns_search),
+	P("Sequence", K_U16, sequence),
+	P("HFlag", K_BOOL, h_flag),
+	P("LFlag", K_BOOL, l_flag),
+	P("Delay", K_U8, delay),
+	P("AdditionalInfo", K_STR, additional_info),
+	P("AdditionalInfoState", K_STR, additional_info_state),
+	P("Expires", K_U64, expires),
+	P("NoInternet", K_BOOL, no_internet),
+	P("DnsZones", K_STRV, dns_zones),
+	P("ResolvConf", K_STR, resolv_conf),
+#undef P
+};
+
+static const struct prop *prop_find(const char *name)
 {
-	json_object *j = NULL;
-	int r;
-
-	if (!strcmp(sig, "s") || !strcmp(sig, "o")) {
-		const char *s;
-
-		r = sd_bus_message_read_basic(m, sig[0], &s);
-		if (r >= 0)
-			j = json_object_new_string(s);
-	} else if (!strcmp(sig, "b")) {
-		int b;
-
-		r = sd_bus_message_read_basic(m, 'b', &b);
-		if (r >= 0)
-			j = json_object_new_boolean(b);
-	} else if (!strcmp(sig, "u")) {
-		uint32_t u;
-
-		r = sd_bus_message_read_basic(m, 'u', &u);
-		if (r >= 0)
-			j = json_object_new_int64(u);
-	} else if (!strcmp(sig, "t")) {
-		uint64_t t;
-
-		r = sd_bus_message_read_basic(m, 't', &t);
-		if (r >= 0)
-			j = json_object_new_int64(t > INT64_MAX ? INT64_MAX : (int64_t)t);
-	} else if (!strcmp(sig, "q")) {
-		uint16_t q;
-
-		r = sd_bus_message_read_basic(m, 'q', &q);
-		if (r >= 0)
-			j = json_object_new_int(q);
-	} else if (!strcmp(sig, "y")) {
-		uint8_t y;
-
-		r = sd_bus_message_read_basic(m, 'y', &y);
-		if (r >= 0)
-			j = json_object_new_int(y);
-	} else if (!strcmp(sig, "as") || !strcmp(sig, "ao")) {
-		char **v = NULL;
-
-		r = sd_bus_message_read_strv(m, &v);
-		if (r >= 0) {
-			j = json_object_new_array();
-			for (char **p = v; p && *p; p++)
-				json_object_array_add(j, json_object_new_string(*p));
-		}
-		for (char **p = v; p && *p; p++)
-			free(*p);
-		free(v);
-	} else {
-		r = sd_bus_message_skip(m, sig);	/* a type this client does not know */
-	}
-	return r < 0 ? NULL : j ? j : json_object_new_null();
+	for (size_t i = 0; i < sizeof(pvd_props) / sizeof(pvd_props[0]); i++)
+		if (!strcmp(pvd_props[i].name, name))
+			return &pvd_props[i];
+	return NULL;
 }
 
-/* read_props: a{sv} (GetAll's reply, PropertiesChanged's second argument)
- * into OBJ; properties of unknown types become null. */
-static int read_props(sd_bus_message *m, json_object *obj)
+static json_object *prop_json(const struct prop *pr, const struct pvd_info *p)
 {
-	int r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	const void *field = (const char *)p + pr->offset;
+	json_object *j;
+	uint64_t t;
 
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-		const char *name, *sig;
-		json_object *v;
-
-		if ((r = sd_bus_message_read_basic(m, 's', &name)) < 0 ||
-		    (r = sd_bus_message_peek_type(m, NULL, &sig)) < 0 ||
-		    (r = sd_bus_message_enter_container(m, 'v', sig)) < 0)
-			return r;
-		v = read_variant(m, sig);
-		if (!v)
-			return -EBADMSG;
-		json_object_object_add(obj, name, v);
-		if ((r = sd_bus_message_exit_container(m)) < 0 ||
-		    (r = sd_bus_message_exit_container(m)) < 0)
-			return r;
+	switch (pr->kind) {
+	case K_STR:
+		return json_object_new_string(*(char *const *)field);
+	case K_STRV:
+		j = json_object_new_array();
+		for (char *const *v = *(char **const *)field; v && *v; v++)
+			json_object_array_add(j, json_object_new_string(*v));
+		return j;
+	case K_BOOL:
+		return json_object_new_boolean(*(const bool *)field);
+	case K_U32:
+		return json_object_new_int64(*(const uint32_t *)field);
+	case K_U64:
+		t = *(const uint64_t *)field;
+		return json_object_new_int64(t > INT64_MAX ? INT64_MAX : (int64_t)t);
+	case K_U16:
+		return json_object_new_int(*(const uint16_t *)field);
+	case K_U8:
+		return json_object_new_int(*(const uint8_t *)field);
 	}
-	if (r < 0)
-		return r;
-	return sd_bus_message_exit_container(m);
+	return json_object_new_null();
 }
 
-static int get_all(sd_bus *bus, const char *path, json_object **out)
+/* info_json: every property of P, as a JSON object. */
+static json_object *info_json(const struct pvd_info *p)
 {
-	sd_bus_error err = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
-	json_object *obj;
-	int r;
+	json_object *obj = json_object_new_object();
 
-	r = sd_bus_call_method(bus, PVD_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
-			       &err, &reply, "s", PVD_PVD_IFACE);
-	if (r < 0) {
-		/* Vanished between the list and this call (org.pvd(5): reads
-		 * fail with NoSuchPvd until PvdRemoved): not an error. */
-		if (sd_bus_error_has_names(&err, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE,
-					   "org.pvd.Error.NoSuchPvd")) {
-			sd_bus_error_free(&err);
-			*out = NULL;
-			return 0;
-		}
-		r = pvd_bus_error("GetAll", &err, r);
-		sd_bus_error_free(&err);
-		return -r;
-	}
-	obj = json_object_new_object();
-	if ((r = read_props(reply, obj)) < 0) {
-		fprintf(stderr, "pvd: bad reply from pvd-vrfd for %s: %s\n", path, strerror(-r));
-		json_object_put(obj);
-		sd_bus_message_unref(reply);
-		return -1;
-	}
-	sd_bus_message_unref(reply);
-	*out = obj;
-	return 0;
+	for (size_t i = 0; i < sizeof(pvd_props) / sizeof(pvd_props[0]); i++)
+		json_object_object_add(obj, pvd_props[i].name, prop_json(&pvd_props[i], p));
+	return obj;
 }
 
 static const char *jstr(json_object *obj, const char *key)
@@ -216,75 +175,35 @@ static const char *jstr(json_object *obj, const char *key)
 	return json_object_get_string(v);
 }
 
-static int by_name(const void *a, const void *b)
+/* list_all: every PvD's properties, sorted by name (pvd_list's order), into
+ * a JSON array. */
+static int list_all(struct pvd_handle *h, json_object **out)
 {
-	return strcmp(jstr(*(json_object *const *)a, "Name"), jstr(*(json_object *const *)b, "Name"));
-}
-
-/* list_all: every PvD's properties, sorted by name, into a JSON array. */
-static int list_all(sd_bus *bus, json_object **out)
-{
-	sd_bus_error err = SD_BUS_ERROR_NULL;
-	char **paths = NULL;
+	struct pvd_info **list = NULL;
 	json_object *arr;
-	int r, rc = 0;
+	int r = pvd_list(h, &list, NULL);
 
-	r = sd_bus_get_property_strv(bus, PVD_BUS_NAME, PVD_MANAGER_PATH, PVD_MANAGER_IFACE, "Pvds",
-				     &err, &paths);
-	if (r < 0) {
-		r = pvd_bus_error("cannot read the list of PvDs", &err, r);
-		sd_bus_error_free(&err);
-		return -r;
-	}
+	if (r < 0)
+		return -pvd_cli_error("cannot read the list of PvDs", r);
 	arr = json_object_new_array();
-	for (char **p = paths; p && *p; p++) {
-		json_object *obj;
-
-		if (!rc && get_all(bus, *p, &obj) < 0)
-			rc = -1;
-		else if (!rc && obj)
-			json_object_array_add(arr, obj);
-		free(*p);
-	}
-	free(paths);
-	if (rc < 0) {
-		json_object_put(arr);
-		return rc;
-	}
-	json_object_array_sort(arr, by_name);
+	for (struct pvd_info **p = list; *p; p++)
+		json_object_array_add(arr, info_json(*p));
+	pvd_info_list_free(list);
 	*out = arr;
 	return 0;
 }
 
-int pvd_object_path(sd_bus *bus, const char *name, char **path)
+int pvd_cli_get(struct pvd_handle *h, const char *name, struct pvd_info **ret)
 {
-	sd_bus_error err = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
-	const char *p;
 	json_object *all;
-	int r;
+	int r = pvd_get(h, name, ret);
 
-	r = sd_bus_call_method(bus, PVD_BUS_NAME, PVD_MANAGER_PATH, PVD_MANAGER_IFACE, "GetPvd",
-			       &err, &reply, "s", name);
-	if (r >= 0) {
-		r = sd_bus_message_read_basic(reply, 'o', &p);
-		if (r >= 0)
-			*path = strdup(p);
-		sd_bus_message_unref(reply);
-		if (r < 0 || !*path) {
-			fprintf(stderr, "pvd: bad reply from pvd-vrfd to GetPvd\n");
-			return -1;
-		}
+	if (r >= 0)
 		return 0;
-	}
-	if (!sd_bus_error_has_name(&err, "org.pvd.Error.NoSuchPvd")) {
-		pvd_bus_error("GetPvd", &err, r);
-		sd_bus_error_free(&err);
-		return -1;
-	}
-	sd_bus_error_free(&err);
+	if (r != -ENOENT)
+		return -pvd_cli_error("GetPvd", r);
 	fprintf(stderr, "pvd: no PvD '%s'; known PvDs: ", name);
-	if (list_all(bus, &all) < 0) {
+	if (list_all(h, &all) < 0) {
 		fputs("(unknown)\n", stderr);
 		return -1;
 	}
@@ -349,7 +268,7 @@ static char *field_text(json_object *obj, const char *key, const char *sep)
 	return value_text(v, sep);
 }
 
-static int cmd_list(sd_bus *bus)
+static int cmd_list(struct pvd_handle *h)
 {
 	static const char *const cols[] = { "NAME", "VRF", "TABLE", "LINKS" };
 	static const char *const keys[] = { "Name", "Vrf", "Table", "Links" };
@@ -357,7 +276,7 @@ static int cmd_list(sd_bus *bus)
 	json_object *all;
 	size_t n, w[NCOLS];
 
-	if (list_all(bus, &all) < 0)
+	if (list_all(h, &all) < 0)
 		return 1;
 	n = json_object_array_length(all);
 	if (opt_json) {
@@ -443,20 +362,17 @@ static void show_additional_info(json_object *obj)
 	}
 }
 
-static int cmd_show(sd_bus *bus, const char *name)
+static int cmd_show(struct pvd_handle *h, const char *name)
 {
-	json_object *obj = NULL;
-	char *path = NULL;
+	struct pvd_info *p = NULL;
+	json_object *obj;
+	const char *path;
 	size_t w = 0;
 
-	if (pvd_object_path(bus, name, &path) < 0)
+	if (pvd_cli_get(h, name, &p) < 0)
 		return 1;
-	if (get_all(bus, path, &obj) < 0 || !obj) {
-		if (!obj)
-			fprintf(stderr, "pvd: PvD '%s' disappeared\n", name);
-		free(path);
-		return 1;
-	}
+	obj = info_json(p);
+	path = p->path;
 	show_additional_info(obj);
 	if (opt_json) {
 		json_object_object_add(obj, "Path", json_object_new_string(path));
@@ -487,20 +403,11 @@ static int cmd_show(sd_bus *bus, const char *name)
 		}
 	}
 	json_object_put(obj);
-	free(path);
+	pvd_info_free(p);
 	return 0;
 }
 
 /* ---- monitor ---- */
-
-static char *name_of_path(const char *path)
-{
-	char *name = NULL;
-
-	if (sd_bus_path_decode(path, PVD_PVD_PREFIX, &name) <= 0)
-		return strdup(path);
-	return name;
-}
 
 static void event_line(const char *event, const char *path, const char *name, json_object *props)
 {
@@ -534,64 +441,47 @@ static void event_line(const char *event, const char *path, const char *name, js
 	fflush(stdout);
 }
 
-static int on_added_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+static const char *event_to_string(enum pvd_event_type t)
 {
-	const char *path, *name;
-
-	(void)userdata;
-	(void)ret_error;
-	if (sd_bus_message_read(m, "os", &path, &name) < 0)
-		return 0;
-	event_line(sd_bus_message_is_signal(m, PVD_MANAGER_IFACE, "PvdAdded") ? "added" : "removed",
-		   path, name, NULL);
-	return 0;
+	switch (t) {
+	case PVD_EVENT_ADDED:
+		return "added";
+	case PVD_EVENT_REMOVED:
+		return "removed";
+	case PVD_EVENT_CHANGED:
+		return "changed";
+	case PVD_EVENT_DAEMON_STARTED:
+		return "daemon-started";
+	case PVD_EVENT_DAEMON_STOPPED:
+		return "daemon-stopped";
+	}
+	return "?";
 }
 
-static int on_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+static int on_event(const struct pvd_event *ev, void *userdata)
 {
-	const char *iface, *path = sd_bus_message_get_path(m);
-	json_object *props;
-	char **inval = NULL;
-	char *name;
+	json_object *props = NULL;
 
 	(void)userdata;
-	(void)ret_error;
-	if (sd_bus_message_read_basic(m, 's', &iface) < 0 || strcmp(iface, PVD_PVD_IFACE) != 0)
-		return 0;
-	props = json_object_new_object();
-	if (read_props(m, props) >= 0 && sd_bus_message_read_strv(m, &inval) >= 0) {
-		/* Invalidated without a value: say so rather than guess. */
-		for (char **p = inval; p && *p; p++)
-			json_object_object_add(props, *p, NULL);
-		name = name_of_path(path);
-		event_line("changed", path, name, props);
-		free(name);
+	if (ev->type == PVD_EVENT_CHANGED) {
+		/* In the signal's order.  Invalidated without a value, or a
+		 * property this client does not know (a newer daemon's): null,
+		 * printed "?". */
+		props = json_object_new_object();
+		for (const char *const *c = ev->changed; *c; c++) {
+			const struct prop *pr = c < ev->invalidated ? prop_find(*c) : NULL;
+
+			json_object_object_add(props, *c, pr ? prop_json(pr, ev->values) : NULL);
+		}
 	}
-	for (char **p = inval; p && *p; p++)
-		free(*p);
-	free(inval);
+	event_line(event_to_string(ev->type), ev->path, ev->name, props);
 	json_object_put(props);
 	return 0;
 }
 
-static int on_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+static int cmd_monitor(struct pvd_handle *h)
 {
-	const char *name, *old, *new;
-
-	(void)userdata;
-	(void)ret_error;
-	if (sd_bus_message_read(m, "sss", &name, &old, &new) < 0)
-		return 0;
-	if (*new)
-		event_line("daemon-started", NULL, NULL, NULL);
-	else
-		event_line("daemon-stopped", NULL, NULL, NULL);
-	return 0;
-}
-
-static int cmd_monitor(sd_bus *bus)
-{
-	sd_event *ev = NULL;
+	struct pollfd fds[2];
 	sigset_t ss;
 	json_object *all;
 	int r;
@@ -600,38 +490,34 @@ static int cmd_monitor(sd_bus *bus)
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGTERM);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
-	if ((r = sd_event_default(&ev)) < 0 ||
-	    (r = sd_event_add_signal(ev, NULL, SIGINT, NULL, NULL)) < 0 ||
-	    (r = sd_event_add_signal(ev, NULL, SIGTERM, NULL, NULL)) < 0 ||
-	    (r = sd_bus_attach_event(bus, ev, SD_EVENT_PRIORITY_NORMAL)) < 0 ||
-	    (r = sd_bus_match_signal(bus, NULL, PVD_BUS_NAME, PVD_MANAGER_PATH, PVD_MANAGER_IFACE,
-				     "PvdAdded", on_added_removed, NULL)) < 0 ||
-	    (r = sd_bus_match_signal(bus, NULL, PVD_BUS_NAME, PVD_MANAGER_PATH, PVD_MANAGER_IFACE,
-				     "PvdRemoved", on_added_removed, NULL)) < 0 ||
-	    (r = sd_bus_add_match(bus, NULL,
-				  "type='signal',sender='" PVD_BUS_NAME "',"
-				  "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
-				  "path_namespace='" PVD_PVD_PREFIX "'", on_changed, NULL)) < 0 ||
-	    (r = sd_bus_add_match(bus, NULL,
-				  "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-				  "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
-				  "arg0='" PVD_BUS_NAME "'", on_owner, NULL)) < 0) {
-		fprintf(stderr, "pvd: cannot watch the bus: %s\n", strerror(-r));
-		sd_event_unref(ev);
+	fds[0] = (struct pollfd) { .fd = signalfd(-1, &ss, SFD_CLOEXEC), .events = POLLIN };
+	if (fds[0].fd < 0) {
+		fprintf(stderr, "pvd: cannot watch the bus: %s\n", strerror(errno));
 		return 1;
 	}
-	/* The matches are in place before this check: no event is lost between. */
-	if (list_all(bus, &all) < 0) {
-		sd_event_unref(ev);
+	fds[1] = (struct pollfd) { .fd = pvd_monitor_fd(h), .events = POLLIN };
+	if (fds[1].fd < 0) {
+		fprintf(stderr, "pvd: cannot watch the bus: %s\n", strerror(-fds[1].fd));
+		close(fds[0].fd);
+		return 1;
+	}
+	/* The subscriptions are in place before this check: no event is lost
+	 * between. */
+	if (list_all(h, &all) < 0) {
+		close(fds[0].fd);
 		return 1;
 	}
 	json_object_put(all);
 	/* On standard error, so the event stream stays as documented: from here
 	 * on no event is missed, which scripts (and the tests) can wait for. */
 	fputs("pvd: monitoring org.pvd\n", stderr);
-	r = sd_event_loop(ev);
-	sd_bus_detach_event(bus);
-	sd_event_unref(ev);
+	for (r = 0; r >= 0 && !fds[0].revents;) {
+		if (poll(fds, 2, -1) < 0)
+			r = errno == EINTR ? 0 : -errno;
+		else if (fds[1].revents)
+			r = pvd_monitor_dispatch(h, on_event, NULL);
+	}
+	close(fds[0].fd);
 	if (r < 0) {
 		fprintf(stderr, "pvd: monitor: %s\n", strerror(-r));
 		return 1;
@@ -649,7 +535,7 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	const char *cmd, *name = NULL;
-	sd_bus *bus = NULL;
+	struct pvd_handle *h = NULL;
 	int c, rc;
 
 	/* Two passes: options before the command ('+': stop at the command),
@@ -728,16 +614,16 @@ int main(int argc, char **argv)
 	if ((opt_names && strcmp(cmd, "list") != 0) || !*(name ? name : "x"))
 		return bad_usage("%s: bad arguments", cmd);
 
-	if (bus_open(&bus))
+	if (cli_open(&h))
 		return 1;
 	if (!strcmp(cmd, "list"))
-		rc = cmd_list(bus);
+		rc = cmd_list(h);
 	else if (!strcmp(cmd, "show"))
-		rc = cmd_show(bus, name);
+		rc = cmd_show(h, name);
 	else if (!strcmp(cmd, "monitor"))
-		rc = cmd_monitor(bus);
+		rc = cmd_monitor(h);
 	else
-		rc = cmd_exec(bus, name, argv + optind);	/* returns only on failure */
-	sd_bus_flush_close_unref(bus);
+		rc = cmd_exec(&h, name, argv + optind);	/* returns only on failure */
+	pvd_close(h);
 	return rc;
 }

@@ -21,7 +21,10 @@
 struct pvd_queued_event {
 	enum pvd_event_type type;
 	char *name;
+	char *path;
 	char **changed;
+	size_t n_values;	/* changed[0..n_values-1] came with a value */
+	struct pvd_info *values;
 };
 
 struct pvd_handle {
@@ -44,8 +47,10 @@ int libpvd_bus_errno(const sd_bus_error *e, int r);
 
 /* props.c: a PvD's a{sv} (the reply of Properties.GetAll) into a new
  * pvd_info.  Unknown properties are skipped, known ones of another type
- * are -EBADMSG. */
+ * are -EBADMSG.  libpvd_info_read wants a whole PvD (a Name);
+ * libpvd_values_read takes any subset (PropertiesChanged's). */
 int libpvd_info_read(sd_bus_message *m, struct pvd_info **ret);
+int libpvd_values_read(sd_bus_message *m, struct pvd_info **ret);
 char **libpvd_strv_free(char **v);
 
 /* monitor.c: the event a signal stands for.  1 and *ret filled (free with

@@ -49,19 +49,33 @@ struct pvd_handle *pvd_close(struct pvd_handle *h)
 	return NULL;
 }
 
+static int info_set_path(struct pvd_info *p, const char *path)
+{
+	char *s = strdup(path);
+
+	if (!s)
+		return -ENOMEM;
+	free(p->path);
+	p->path = s;
+	return 0;
+}
+
 /* GetAll of one PvD object. */
 static int get_all(sd_bus *bus, const char *path, struct pvd_info **ret)
 {
 	sd_bus_error err = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
+	struct pvd_info *p = NULL;
 	int r;
 
 	r = sd_bus_call_method(bus, LIBPVD_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", &err,
 			       &reply, "s", LIBPVD_PVD_IFACE);
 	if (r < 0)
 		r = libpvd_bus_errno(&err, r);
+	else if ((r = libpvd_info_read(reply, &p)) >= 0 && (r = info_set_path(p, path)) >= 0)
+		*ret = p;
 	else
-		r = libpvd_info_read(reply, ret);
+		pvd_info_free(p);
 	sd_bus_error_free(&err);
 	sd_bus_message_unref(reply);
 	return r;
@@ -105,9 +119,10 @@ static int managed_object_read(sd_bus_message *m, struct pvd_info **ret)
 	while ((r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
 		if ((r = sd_bus_message_read_basic(m, 's', &iface)) < 0)
 			break;
-		if (!strcmp(iface, LIBPVD_PVD_IFACE) && !*ret)
-			r = libpvd_info_read(m, ret);
-		else
+		if (!strcmp(iface, LIBPVD_PVD_IFACE) && !*ret) {
+			if ((r = libpvd_info_read(m, ret)) >= 0)
+				r = info_set_path(*ret, path);
+		} else
 			r = sd_bus_message_skip(m, "a{sv}");
 		if (r < 0 || (r = sd_bus_message_exit_container(m)) < 0)
 			break;

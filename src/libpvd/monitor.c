@@ -22,12 +22,15 @@
 void libpvd_event_clear(struct pvd_queued_event *e)
 {
 	free(e->name);
+	free(e->path);
 	libpvd_strv_free(e->changed);
+	pvd_info_free(e->values);
 	*e = (struct pvd_queued_event) { 0 };
 }
 
-/* The names in PropertiesChanged's a{sv} and as, in that order. */
-static int changed_names(sd_bus_message *m, char ***ret)
+/* The names in PropertiesChanged's a{sv} and as, in that order; how many
+ * of them are the a{sv}'s in *RET_N. */
+static int changed_names(sd_bus_message *m, char ***ret, size_t *ret_n)
 {
 	char **v = calloc(1, sizeof(*v)), **inval = NULL, **grown;
 	size_t n = 0, k;
@@ -69,6 +72,7 @@ static int changed_names(sd_bus_message *m, char ***ret)
 		inval = NULL;
 	}
 	*ret = v;
+	*ret_n = n;
 	return 0;
 fail:
 	libpvd_strv_free(inval);
@@ -87,8 +91,10 @@ int libpvd_event_from_message(sd_bus_message *m, struct pvd_queued_event *ret)
 		if ((r = sd_bus_message_read(m, "os", &path, &name)) < 0)
 			return r;
 		e.type = sd_bus_message_is_signal(m, NULL, "PvdAdded") ? PVD_EVENT_ADDED : PVD_EVENT_REMOVED;
-		if (!(e.name = strdup(name)))
+		if (!(e.name = strdup(name)) || !(e.path = strdup(path))) {
+			libpvd_event_clear(&e);
 			return -ENOMEM;
+		}
 	} else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties", "PropertiesChanged")) {
 		if ((r = sd_bus_message_read_basic(m, 's', &iface)) < 0)
 			return r;
@@ -98,7 +104,14 @@ int libpvd_event_from_message(sd_bus_message *m, struct pvd_queued_event *ret)
 		if ((r = sd_bus_path_decode(path, LIBPVD_PVD_PREFIX, &e.name)) <= 0)
 			return r;
 		e.type = PVD_EVENT_CHANGED;
-		if ((r = changed_names(m, &e.changed)) < 0) {
+		/* The a{sv} twice: its values, then (from the start again) the
+		 * names of both it and the invalidated as. */
+		if (!(e.path = strdup(path)))
+			r = -ENOMEM;
+		else if ((r = libpvd_values_read(m, &e.values)) >= 0 && (r = sd_bus_message_rewind(m, true)) >= 0 &&
+			 (r = sd_bus_message_skip(m, "s")) >= 0)
+			r = changed_names(m, &e.changed, &e.n_values);
+		if (r < 0) {
 			libpvd_event_clear(&e);
 			return r;
 		}
@@ -256,7 +269,9 @@ int pvd_monitor_dispatch(struct pvd_handle *h, pvd_event_cb cb, void *userdata)
 		return r;
 	while (done < h->n_queue) {
 		const struct pvd_queued_event *q = &h->queue[done];
-		struct pvd_event ev = { .type = q->type, .name = q->name, .changed = (const char *const *)q->changed };
+		struct pvd_event ev = { .type = q->type, .name = q->name, .changed = (const char *const *)q->changed,
+					.path = q->path, .values = q->values,
+					.invalidated = q->changed ? (const char *const *)q->changed + q->n_values : NULL };
 
 		r = cb(&ev, userdata);
 		libpvd_event_clear(&h->queue[done++]);

@@ -61,6 +61,7 @@ struct pvd_info *pvd_info_free(struct pvd_info *p)
 		else if (props[i].kind == K_STRV)
 			libpvd_strv_free(*(char ***)field);
 	}
+	free(p->path);
 	free(p);
 	return NULL;
 }
@@ -135,10 +136,12 @@ static int info_fill_defaults(struct pvd_info *p)
 		    !(*(char ***)field = calloc(1, sizeof(char *))))
 			return -ENOMEM;
 	}
+	if (!p->path && !(p->path = strdup("")))	/* not a property: the caller sets it */
+		return -ENOMEM;
 	return 0;
 }
 
-int libpvd_info_read(sd_bus_message *m, struct pvd_info **ret)
+int libpvd_values_read(sd_bus_message *m, struct pvd_info **ret)
 {
 	struct pvd_info *p = calloc(1, sizeof(*p));
 	int r;
@@ -168,13 +171,24 @@ int libpvd_info_read(sd_bus_message *m, struct pvd_info **ret)
 	}
 	if (r < 0 || (r = sd_bus_message_exit_container(m)) < 0 || (r = info_fill_defaults(p)) < 0)
 		goto fail;
-	if (!p->name[0]) {		/* every PvD has a name: not an org.pvd.Pvd */
-		r = -EBADMSG;
-		goto fail;
-	}
 	*ret = p;
 	return 0;
 fail:
 	pvd_info_free(p);
 	return r;
+}
+
+int libpvd_info_read(sd_bus_message *m, struct pvd_info **ret)
+{
+	struct pvd_info *p;
+	int r = libpvd_values_read(m, &p);
+
+	if (r < 0)
+		return r;
+	if (!p->name[0]) {		/* every PvD has a name: not an org.pvd.Pvd */
+		pvd_info_free(p);
+		return -EBADMSG;
+	}
+	*ret = p;
+	return 0;
 }

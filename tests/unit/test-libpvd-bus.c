@@ -269,14 +269,17 @@ static void test_queries(struct pvd_handle *h)
 	r = pvd_get(h, "a.example", &p);
 	ok(r == 0 && p && !strcmp(p->name, "a.example") && !strcmp(p->vrf, "pvd00abcd") && p->table == 1000 &&
 	   p->dns_servers[0] && !strcmp(p->dns_servers[0], "2001:db8:a::53") && !p->dns_servers[1] &&
-	   p->links && !p->links[0], "pvd_get a.example: its properties, absent ones empty (r=%d)", r);
+	   p->links && !p->links[0] && !strcmp(p->path, "/org/pvd/pvd/a_2eexample"),
+	   "pvd_get a.example: its properties and object path, absent ones empty (r=%d)", r);
 	pvd_info_free(p);
 	p = NULL;
 	r = pvd_get(h, "nosuch.example", &p);
 	ok(r == -ENOENT && !p, "pvd_get nosuch.example: -ENOENT (r=%d)", r);
 	r = pvd_list(h, &list, &n);
 	ok(r == 0 && n == 2 && !strcmp(list[0]->name, "a.example") && !strcmp(list[1]->name, "bad.example") &&
-	   !list[2], "pvd_list: a.example, bad.example, sorted, NULL-terminated (r=%d, n=%zu)", r, n);
+	   !list[2] && !strcmp(list[0]->path, "/org/pvd/pvd/a_2eexample") &&
+	   !strcmp(list[1]->path, "/org/pvd/pvd/bad_2eexample"),
+	   "pvd_list: a.example, bad.example, sorted, NULL-terminated, with their paths (r=%d, n=%zu)", r, n);
 	pvd_info_list_free(list);
 
 	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);

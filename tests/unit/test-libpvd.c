@@ -137,7 +137,8 @@ static void test_events(void)
 	m = signal_new("/org/pvd", "org.pvd.Manager", "PvdAdded");
 	sd_bus_message_append(m, "os", "/org/pvd/pvd/a_2eexample", "a.example");
 	r = event_of(m, &e);
-	ok(r == 1 && e.type == PVD_EVENT_ADDED && !strcmp(e.name, "a.example") && !e.changed, "PvdAdded (r=%d)", r);
+	ok(r == 1 && e.type == PVD_EVENT_ADDED && !strcmp(e.name, "a.example") &&
+	   !strcmp(e.path, "/org/pvd/pvd/a_2eexample") && !e.changed && !e.values, "PvdAdded (r=%d)", r);
 	libpvd_event_clear(&e);
 	m = signal_new("/org/pvd", "org.pvd.Manager", "PvdRemoved");
 	sd_bus_message_append(m, "os", "/org/pvd/pvd/fe80_3a_3ac_25eth1", "fe80::c%eth1");
@@ -156,8 +157,14 @@ static void test_events(void)
 			      "2001:db8:a::54", 1, "AdditionalInfo");
 	r = event_of(m, &e);
 	ok(r == 1 && e.type == PVD_EVENT_CHANGED && !strcmp(e.name, "a.example") &&
-	   strv_is(e.changed, (const char *[]) { "Sequence", "DnsServers", "AdditionalInfo", NULL }),
-	   "PropertiesChanged of a.example: Sequence, DnsServers, AdditionalInfo (r=%d)", r);
+	   !strcmp(e.path, "/org/pvd/pvd/a_2eexample") &&
+	   strv_is(e.changed, (const char *[]) { "Sequence", "DnsServers", "AdditionalInfo", NULL }) && e.n_values == 2,
+	   "PropertiesChanged of a.example: Sequence, DnsServers, AdditionalInfo invalidated (r=%d)", r);
+	/* The values it carried; the rest (Name too) at their defaults. */
+	ok(r == 1 && e.values && e.values->sequence == 2 &&
+	   strv_is(e.values->dns_servers, (const char *[]) { "2001:db8:a::54", NULL }) && !e.values->name[0] &&
+	   !e.values->additional_info[0] && e.values->links && !e.values->links[0],
+	   "PropertiesChanged of a.example: Sequence 2, DnsServers 2001:db8:a::54");
 	libpvd_event_clear(&e);
 	m = signal_new("/org/pvd/pvd/b_2eexample", "org.freedesktop.DBus.Properties", "PropertiesChanged");
 	sd_bus_message_append(m, "sa{sv}as", "org.pvd.Pvd", 0, 0);
@@ -173,7 +180,12 @@ static void test_events(void)
 	m = signal_new("/org/pvd/pvd/a_2eexample", "org.freedesktop.DBus.Properties", "PropertiesChanged");
 	sd_bus_message_append(m, "sa{sv}s", "org.pvd.Pvd", 1, "Sequence", "q", 2, "oops");
 	r = event_of(m, &e);
-	ok(r < 0 && !e.name && !e.changed, "a malformed PropertiesChanged fails, nothing kept (r=%d)", r);
+	ok(r < 0 && !e.name && !e.changed && !e.path && !e.values,
+	   "a malformed PropertiesChanged fails, nothing kept (r=%d)", r);
+	m = signal_new("/org/pvd/pvd/a_2eexample", "org.freedesktop.DBus.Properties", "PropertiesChanged");
+	sd_bus_message_append(m, "sa{sv}as", "org.pvd.Pvd", 1, "Sequence", "s", "two", 0);
+	r = event_of(m, &e);
+	ok(r == -EBADMSG && !e.name && !e.values, "a known property of another type fails (r=%d)", r);
 
 	m = signal_new("/org/freedesktop/DBus", "org.freedesktop.DBus", "NameOwnerChanged");
 	sd_bus_message_append(m, "sss", "org.pvd", "", ":1.7");

@@ -21,7 +21,9 @@
 #     is too coarse (losing ProtectSystem= costs 0.2, losing the capability
 #     bounding set 1.5), so each exposure counts on its own too; the
 #     threshold is the ceiling for the accepted ones;
-#   - every installed manual page formats without a groff warning.
+#   - every installed manual page formats without a groff warning;
+#   - a program built against the installed libpvd through its installed
+#     pkg-config file runs on the installed libpvd.so.
 # Needs systemd-analyze (package systemd) and groff (groff-base); without
 # them it fails, saying so.  TAP output.
 set -u
@@ -100,6 +102,8 @@ files=(
 	"$mandir/man1/pvd.1"
 	"$datadir/dbus-1/system.d/org.pvd.conf"
 	"$libdir/libpvd-preload.so"
+	"$libdir/pkgconfig/libpvd.pc"
+	"$mandir/man3/libpvd.3"
 	"$datadir/bash-completion/completions/pvd"
 	"$udevrulesdir/85-pvd-vrfd.rules"
 	"$networkdir/10-pvd-vrfd.network"
@@ -228,6 +232,28 @@ for page in "$dest$mandir"/man[0-9]/*; do
 	fi
 	check "${page#"$dest"} formats without warnings" groff -man -Tutf8 -ww -z "$page"
 done
+
+# libpvd as an application uses it: the installed header and library found
+# through the installed pkg-config file (with the destdir as sysroot), and a
+# program built with them that runs and gets libpvd's answer for "no daemon".
+# (A sanitized build's library needs a sanitized program: the unit suite's.)
+pc=$dest$libdir/pkgconfig
+san=
+ldd "$dest$libdir/libpvd.so" 2>/dev/null | grep -q libasan && san=-fsanitize=address,undefined
+if flags=$(PKG_CONFIG_PATH=$pc PKG_CONFIG_SYSROOT_DIR=$dest pkg-config --cflags --libs libpvd 2>&1) &&
+	printf '%s\n' '#include <pvd/libpvd.h>' '#include <stdio.h>' \
+		'int main(void) { struct pvd_handle *h = NULL; int r = pvd_open(&h); printf("%d\n", r); pvd_close(h); return 0; }' |
+	cc $san -x c -o "$tmp/app" - $flags 2>"$tmp/cc.err"; then
+	ok "a program builds with the installed libpvd (pkg-config --cflags --libs libpvd)"
+	r=$(DBUS_SYSTEM_BUS_ADDRESS=unix:path=$tmp/no-bus LD_LIBRARY_PATH=$dest$libdir "$tmp/app" 2>&1)
+	if [ "$r" -lt 0 ] 2>/dev/null; then
+		ok "... and runs on the installed libpvd.so: pvd_open without a bus is $r"
+	else
+		not_ok "... and runs on the installed libpvd.so" "$r"
+	fi
+else
+	not_ok "a program builds with the installed libpvd (pkg-config --cflags --libs libpvd)" "$flags $(cat "$tmp/cc.err" 2>/dev/null)"
+fi
 
 echo "1..$n"
 [ $failed -eq 0 ]

@@ -207,6 +207,63 @@ m_rss() {
 	bench_lab_down
 }
 
+# ---- restart with 64 PvDs on both links of the lab ----
+# The lab has two links (eth0: rA, eth1: rC), not the issue's four.  Ours:
+# from the restarted daemon's exec to its 64th "re-adopting VRF" line
+# (polled every 10 ms); reference: one dump each of the links, addresses and
+# routes of all tables with ip, the least any reconciler reads.  And what a
+# restart must not do: delete or re-create anything (same ifindexes, no
+# "created"/"removed" line).
+m_restart() {
+	local f j line before after t ours=() ref=() i mark bad=0
+	bench_lab "max_pvds_per_link = 64" "adopt_grace = 600" || return 1
+	f=$LAB_TMP/restart.ras
+	for j in $(seq 0 63); do
+		line=$($RA --print --lifetime 1800 --pvd "r$j.example" --seq 1 \
+			--prefix "2001:db8:$(printf %x $((0x3000 + j)))::/64,valid=3600,preferred=1800,flags=LA")
+		echo "fe80::a $line" >>"$f.a"
+		echo "fe80::c $line" >>"$f.c"
+	done
+	ip netns exec "$rA" $SEND --dev veth0 "$f.a" >/dev/null
+	ip netns exec "$rC" $SEND --dev veth0 "$f.c" >/dev/null
+	links() { ip -n "$host" -o link show | awk -F': ' '$2 ~ /^pvd/ { sub("@.*", "", $2); print $1 ":" $2 }' | sort; }
+	t=$(now_ns)
+	until [ "$(links | wc -l)" -ge 192 ]; do	# 64 VRFs + 128 sub-interfaces
+		[ "$(ms_since "$t")" -lt 600000 ] || return 1
+		sleep 1
+	done
+	wait_idle "$LAB_PID"
+	before=$(links)
+	for i in $(seq "$REPS"); do
+		lab_daemon_stop KILL
+		mark=$(wc -l <"$LAB_LOG")
+		t=$(now_ns)
+		lab_daemon_start "log_level = info" "max_pvds_per_link = 64" "adopt_grace = 600"
+		until [ "$(tail -n +"$((mark + 1))" "$LAB_LOG" | grep -c 're-adopting VRF')" -ge 64 ]; do
+			[ "$(ms_since "$t")" -lt 60000 ] || return 1
+			sleep 0.01
+		done
+		ours+=("$(ms_since "$t")")
+		wait_idle "$LAB_PID"
+		tail -n +"$((mark + 1))" "$LAB_LOG" | grep -qE '^(<[0-9]>)?(created|removed) ' && bad=1
+		t=$(now_ns)
+		ip -n "$host" -o link show >/dev/null
+		ip -n "$host" -6 -o addr show >/dev/null
+		ip -n "$host" -6 route show table all >/dev/null
+		ref+=("$(ms_since "$t")")
+	done
+	after=$(links)
+	[ "$before" = "$after" ] || bad=1
+	local o r q v=MISS
+	o=$(printf '%s\n' "${ours[@]}" | median)
+	r=$(printf '%s\n' "${ref[@]}" | median)
+	q=$(ratio "$o" "$r")
+	[ $bad = 0 ] && [ "$o" -lt 100 ] && v=PASS
+	row "restart, 64 PvDs x 2 links: re-adopted (ms)" "$o" "$r" "$q" "< 100 ms, 0 changed" "$v" \
+		"ref: ip dumps of links, addresses, all routes; $(wc -l <<<"$after") links, ifindexes $([ "$before" = "$after" ] && echo equal || echo CHANGED); created/removed lines: $([ $bad = 0 ] && echo none || echo SOME); ours: ${ours[*]}; ref: ${ref[*]}"
+	bench_lab_down
+}
+
 # ---- flood: random PvD names and prefixes, as fast as ra.py goes ----
 m_flood() {
 	local n=${BENCH_FLOOD:-10000} rss0 rss1 c0 c1 t0 ms cores back t ok=0 refused
@@ -289,9 +346,9 @@ m_iperf() {
 }
 
 metrics=("$@")
-[ ${#metrics[@]} -gt 0 ] || metrics=(usable cpu rio exec iperf flood rss)
+[ ${#metrics[@]} -gt 0 ] || metrics=(usable cpu rio exec iperf flood rss restart)
 for m in "${metrics[@]}"; do
-	declare -F "m_$m" >/dev/null || { echo "usage: vm-bench.sh [usable|cpu|rio|exec|iperf|flood|rss]..." >&2; exit 2; }
+	declare -F "m_$m" >/dev/null || { echo "usage: vm-bench.sh [usable|cpu|rio|exec|iperf|flood|rss|restart]..." >&2; exit 2; }
 done
 for m in "${metrics[@]}"; do
 	echo "# bench: $m" >&2

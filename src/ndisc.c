@@ -120,16 +120,18 @@ struct span {
 
 static struct span span_make(const uint8_t *ptr, size_t len)
 {
+	static const uint8_t none;
+
 	assert(ptr || len == 0);
-	return (struct span) { .ptr = ptr, .len = len };
+	/* Never NULL: cutting even an empty span is then defined pointer
+	 * arithmetic (at most one past the end). */
+	return (struct span) { .ptr = ptr ? ptr : &none, .len = len };
 }
 
 /* The @len octets at @off. */
 static struct span span_sub(struct span s, size_t off, size_t len)
 {
 	assert(off <= s.len && len <= s.len - off);
-	if (len == 0)
-		return (struct span) { .ptr = NULL, .len = 0 };
 	return (struct span) { .ptr = s.ptr + off, .len = len };
 }
 
@@ -189,7 +191,7 @@ struct ndisc_opt {
 struct ndisc_walk {
 	struct span rest;
 	bool in_pvd;
-	size_t *n_options;		/* shared by outer and inner walks */
+	size_t n_options;		/* outer and inner options together */
 };
 
 /*
@@ -223,11 +225,11 @@ static int ndisc_walk_next(struct ndisc_walk *w, struct ndisc_opt *ret_opt,
 		return -EBADMSG;
 	}
 
-	if (*w->n_options >= NDISC_OPTIONS_MAX) {
+	if (w->n_options >= NDISC_OPTIONS_MAX) {
 		*ret_reason = NDISC_REASON_TOO_MANY_OPTIONS;
 		return -EBADMSG;
 	}
-	(*w->n_options)++;
+	w->n_options++;
 
 	*ret_opt = (struct ndisc_opt) {
 		.type = span_u8(w->rest, 0),
@@ -326,7 +328,7 @@ static uint64_t mask64(unsigned bits)
 }
 
 /* Clear the bits past @prefix_len (<= 128): two 64-bit words, no loop. */
-static void in6_mask(struct in6_addr *a, unsigned prefix_len)
+static inline void in6_mask(struct in6_addr *a, unsigned prefix_len)
 {
 	uint64_t w[2];
 
@@ -351,7 +353,7 @@ static int ndisc_preference_from_bits(unsigned bits, enum ndisc_preference *ret)
 }
 
 /* RFC 4861 §4.2, for the outer header and the PvD inner header alike. */
-static void ndisc_parse_ra_header(struct span h, struct ndisc_ra_header *ret)
+static inline void ndisc_parse_ra_header(struct span h, struct ndisc_ra_header *ret)
 {
 	uint8_t flags;
 
@@ -971,10 +973,12 @@ static int ndisc_opt_pvd(struct ndisc_parser *p, struct span opt, bool in_pvd,
 static int ndisc_walk_options(struct ndisc_parser *p, struct span options, bool in_pvd,
 			      struct ndisc_options *o, enum ndisc_reason *ret_reason)
 {
+	/* The count lives in the walk (a register) and in ra->n_options
+	 * across the PvD option, whose inner walk goes on with it. */
 	struct ndisc_walk walk = {
 		.rest = options,
 		.in_pvd = in_pvd,
-		.n_options = &p->ra->n_options,
+		.n_options = p->ra->n_options,
 	};
 	struct ndisc_opt opt;
 	int r;
@@ -993,7 +997,9 @@ static int ndisc_walk_options(struct ndisc_parser *p, struct span options, bool 
 			r = ndisc_opt_mtu(o, opt.data, &why);
 			break;
 		case NDISC_OPT_PVD:
+			p->ra->n_options = walk.n_options;
 			r = ndisc_opt_pvd(p, opt.data, in_pvd, &why);
+			walk.n_options = p->ra->n_options;
 			if (r == -EBADMSG) {
 				*ret_reason = why;
 				return r;
@@ -1020,6 +1026,7 @@ static int ndisc_walk_options(struct ndisc_parser *p, struct span options, bool 
 		if (r < 0)
 			ndisc_record_ignored(p->ra, opt.type, in_pvd, why);
 	}
+	p->ra->n_options = walk.n_options;
 	return r;
 }
 

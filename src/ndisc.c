@@ -891,24 +891,20 @@ static void ndisc_record_ignored(struct ndisc_ra *ra, uint8_t type, bool in_pvd,
 	e->reason = reason;
 }
 
-static int ndisc_walk_options(struct ndisc_parser *p, struct span options, bool in_pvd,
-			      struct ndisc_options *o, enum ndisc_reason *ret_reason);
-
 /*
- * RFC 8801 §3.1.  Returns 0 when the PvD option is used, -EINVAL with
- * *ret_reason when it is ignored, -EBADMSG with *ret_reason when its inner
- * option walk is broken and the RA must be rejected.  The PvD part of the
- * result is only written here when the option is used (an ignored one may
- * leave a partial FQDN: ndisc_parse_ra() empties the part then).
+ * RFC 8801 §3.1: the fields of a PvD option.  Returns 0 with *ret_inner set
+ * to its inner options when the option is used (their walk is the caller's),
+ * -EINVAL with *ret_reason when it is ignored.  The PvD part of the result
+ * is only written here when the option is used (an ignored one may leave a
+ * partial FQDN: ndisc_parse_ra() empties the part then).
  */
 static int ndisc_opt_pvd(struct ndisc_parser *p, struct span opt, bool in_pvd,
-			 enum ndisc_reason *ret_reason)
+			 struct span *ret_inner, enum ndisc_reason *ret_reason)
 {
 	struct ndisc_pvd *pvd = &p->ra->pvd;
 	enum name_error e;
 	uint16_t flags;
 	size_t wire, last, off;
-	int r;
 
 	/* §3.2: a PvD option never nests. */
 	if (in_pvd) {
@@ -956,35 +952,45 @@ static int ndisc_opt_pvd(struct ndisc_parser *p, struct span opt, bool in_pvd,
 	pvd->sequence = span_be16(opt, 4);
 	ndisc_options_init(&pvd->options);
 
-	r = ndisc_walk_options(p, span_tail(opt, off), true, &pvd->options, ret_reason);
-	if (r < 0)
-		return r;
-
+	/* Used; should its inside break the walk, the whole RA is rejected
+	 * and this is undone with the rest. */
 	p->ra->has_pvd = true;
+	*ret_inner = span_tail(opt, off);
 	return 0;
 }
 
 /*
- * The options in @options, the RA's own or (@in_pvd) those inside its first
- * PvD option, cut by the one walker and handed to their handlers; @o
- * receives them.  Returns 0, or -EBADMSG with *ret_reason set when the walk
- * (this one or the PvD option's inside) is broken.
+ * The walk over the RA's options, cut by the one walker and handed to their
+ * handlers.  At the first PvD option that is used, the walk goes into it
+ * (its options go to pvd.options) and, at its end, back out to the RA's
+ * own options after it: outer and inner options in one loop, in packet
+ * order.  Returns 0, or -EBADMSG with *ret_reason set when the walk, outer
+ * or inner, is broken.
  */
-static int ndisc_walk_options(struct ndisc_parser *p, struct span options, bool in_pvd,
-			      struct ndisc_options *o, enum ndisc_reason *ret_reason)
+static int ndisc_walk_options(struct ndisc_parser *p, struct span options,
+			      enum ndisc_reason *ret_reason)
 {
-	/* The count lives in the walk (a register) and in ra->n_options
-	 * across the PvD option, whose inner walk goes on with it. */
-	struct ndisc_walk walk = {
-		.rest = options,
-		.in_pvd = in_pvd,
-		.n_options = p->ra->n_options,
-	};
+	struct ndisc_walk walk = { .rest = options };
+	struct ndisc_options *o = &p->ra->options;
+	struct span after_pvd = options;	/* set when walk.in_pvd */
 	struct ndisc_opt opt;
 	int r;
 
-	while ((r = ndisc_walk_next(&walk, &opt, ret_reason)) > 0) {
+	for (;;) {
 		enum ndisc_reason why;
+		struct span inner;
+
+		r = ndisc_walk_next(&walk, &opt, ret_reason);
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			if (!walk.in_pvd)
+				break;
+			walk.rest = after_pvd;
+			walk.in_pvd = false;
+			o = &p->ra->options;
+			continue;
+		}
 
 		switch (opt.type) {
 		case NDISC_OPT_SOURCE_LL_ADDR:
@@ -997,12 +1003,12 @@ static int ndisc_walk_options(struct ndisc_parser *p, struct span options, bool 
 			r = ndisc_opt_mtu(o, opt.data, &why);
 			break;
 		case NDISC_OPT_PVD:
-			p->ra->n_options = walk.n_options;
-			r = ndisc_opt_pvd(p, opt.data, in_pvd, &why);
-			walk.n_options = p->ra->n_options;
-			if (r == -EBADMSG) {
-				*ret_reason = why;
-				return r;
+			r = ndisc_opt_pvd(p, opt.data, walk.in_pvd, &inner, &why);
+			if (r == 0) {
+				after_pvd = walk.rest;
+				walk.rest = inner;
+				walk.in_pvd = true;
+				o = &p->ra->pvd.options;
 			}
 			break;
 		case NDISC_OPT_ROUTE_INFO:
@@ -1024,10 +1030,10 @@ static int ndisc_walk_options(struct ndisc_parser *p, struct span options, bool 
 			break;
 		}
 		if (r < 0)
-			ndisc_record_ignored(p->ra, opt.type, in_pvd, why);
+			ndisc_record_ignored(p->ra, opt.type, walk.in_pvd, why);
 	}
 	p->ra->n_options = walk.n_options;
-	return r;
+	return 0;
 }
 
 /* RFC 4861 §6.1.2 and the message type, cheapest checks first. */
@@ -1070,8 +1076,7 @@ int ndisc_parse_ra(const uint8_t *buf, size_t len, const struct in6_addr *src,
 		 * above). */
 		ndisc_ra_start(ret_ra, ifindex, src);
 		ndisc_parse_ra_header(span_sub(msg, 0, RA_HEADER_LEN), &ret_ra->header);
-		r = ndisc_walk_options(&p, span_tail(msg, RA_HEADER_LEN), false,
-				       &ret_ra->options, &reason);
+		r = ndisc_walk_options(&p, span_tail(msg, RA_HEADER_LEN), &reason);
 	}
 	if (r < 0) {
 		/* Nothing of a broken RA is used: back to empty. */

@@ -72,9 +72,13 @@
  * ------
  * The parser writes straight into the caller's struct ndisc_ra (about 16 KiB,
  * mostly fixed-size arrays): it never zeroes or copies the whole of it, which
- * used to be more than 90% of the cost of a parse.  It first sets every
- * scalar and every count (ndisc_ra_init()), then fills array entries as
- * options are accepted.  So, after a call:
+ * used to be more than 90% of the cost of a parse.  Nor does it build
+ * entries aside and copy them in: each accepted option is decoded straight
+ * into the next free array slot, and its count moves once the option proved
+ * good.  A parse first sets the scalars and counts of the RA's own part
+ * (ndisc_ra_start()); the PvD part is set by the PvD option when one is used,
+ * else emptied at the end; a rejection empties everything (ndisc_ra_init()).
+ * So, after a call:
  *  - on success, every scalar is set, entries [0, count) of every array are
  *    set field by field (a DNSSL or FQDN name up to its NUL), and the PvD part
  *    is meaningful only when has_pvd (otherwise it is empty, as below);
@@ -87,7 +91,8 @@
  * Memory safety
  * -------------
  * All access to the packet goes through struct span and its helpers below;
- * they are the only code doing pointer arithmetic and assert their bounds.
+ * they are the only code doing pointer arithmetic and assert their bounds
+ * (span_try_sub() checks instead, for a length the network sent).
  * Options are cut from the packet only by ndisc_walk_next(), used for outer
  * and inner options alike.  Multi-byte fields are read with memcpy.
  */
@@ -115,17 +120,29 @@ struct span {
 
 static struct span span_make(const uint8_t *ptr, size_t len)
 {
+	static const uint8_t none;
+
 	assert(ptr || len == 0);
-	return (struct span) { .ptr = ptr, .len = len };
+	/* Never NULL: cutting even an empty span is then defined pointer
+	 * arithmetic (at most one past the end). */
+	return (struct span) { .ptr = ptr ? ptr : &none, .len = len };
 }
 
 /* The @len octets at @off. */
 static struct span span_sub(struct span s, size_t off, size_t len)
 {
 	assert(off <= s.len && len <= s.len - off);
-	if (len == 0)
-		return (struct span) { .ptr = NULL, .len = 0 };
 	return (struct span) { .ptr = s.ptr + off, .len = len };
+}
+
+/* The @len octets at @off, checked: false (*ret untouched) if they do not
+ * all lie inside @s.  For lengths the network sends. */
+static bool span_try_sub(struct span s, size_t off, size_t len, struct span *ret)
+{
+	if (off > s.len || len > s.len - off)
+		return false;
+	*ret = span_sub(s, off, len);
+	return true;
 }
 
 /* Everything from @off on. */
@@ -174,7 +191,7 @@ struct ndisc_opt {
 struct ndisc_walk {
 	struct span rest;
 	bool in_pvd;
-	size_t *n_options;		/* shared by outer and inner walks */
+	size_t n_options;		/* outer and inner options together */
 };
 
 /*
@@ -208,11 +225,11 @@ static int ndisc_walk_next(struct ndisc_walk *w, struct ndisc_opt *ret_opt,
 		return -EBADMSG;
 	}
 
-	if (*w->n_options >= NDISC_OPTIONS_MAX) {
+	if (w->n_options >= NDISC_OPTIONS_MAX) {
 		*ret_reason = NDISC_REASON_TOO_MANY_OPTIONS;
 		return -EBADMSG;
 	}
-	(*w->n_options)++;
+	w->n_options++;
 
 	*ret_opt = (struct ndisc_opt) {
 		.type = span_u8(w->rest, 0),
@@ -223,13 +240,6 @@ static int ndisc_walk_next(struct ndisc_walk *w, struct ndisc_opt *ret_opt,
 }
 
 /* ---- helpers ------------------------------------------------------------- */
-
-/* Small entries are built in zeroed memory and copied whole; only the big
- * result is never zeroed (see "Output" above). */
-static void ndisc_zero(void *p, size_t n)
-{
-	memset(p, 0, n);
-}
 
 /* The empty state of one option set: no flag, no count; arrays left alone. */
 static void ndisc_options_init(struct ndisc_options *o)
@@ -245,6 +255,12 @@ static void ndisc_options_init(struct ndisc_options *o)
 	o->n_pref64 = 0;
 }
 
+static void ndisc_ra_header_init(struct ndisc_ra_header *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+
+/* The empty PvD part (has_pvd false). */
 static void ndisc_pvd_init(struct ndisc_pvd *pvd)
 {
 	pvd->fqdn[0] = '\0';
@@ -253,21 +269,30 @@ static void ndisc_pvd_init(struct ndisc_pvd *pvd)
 	pvd->delay = 0;
 	pvd->sequence = 0;
 	pvd->has_ra_header = false;
-	ndisc_zero(&pvd->ra_header, sizeof(pvd->ra_header));
+	ndisc_ra_header_init(&pvd->ra_header);
 	ndisc_options_init(&pvd->options);
 }
 
-/* The empty result: what a rejected RA leaves, and where a parse starts. */
-static void ndisc_ra_init(struct ndisc_ra *ra)
+/* Where every parse starts, accepted or not: no option seen yet.  The
+ * header and the PvD part are set later (see "Output" above). */
+static void ndisc_ra_start(struct ndisc_ra *ra, int ifindex, const struct in6_addr *src)
 {
-	ra->ifindex = 0;
-	ndisc_zero(&ra->src, sizeof(ra->src));
-	ndisc_zero(&ra->header, sizeof(ra->header));
+	ra->ifindex = ifindex;
+	ra->src = *src;
 	ndisc_options_init(&ra->options);
 	ra->has_pvd = false;
-	ndisc_pvd_init(&ra->pvd);
 	ra->n_options = 0;
 	ra->n_ignored = 0;
+}
+
+/* The empty result: what a rejected RA leaves. */
+static void ndisc_ra_init(struct ndisc_ra *ra)
+{
+	static const struct in6_addr any;
+
+	ndisc_ra_start(ra, 0, &any);
+	ndisc_ra_header_init(&ra->header);
+	ndisc_pvd_init(&ra->pvd);
 }
 
 static bool in6_is_link_local(const struct in6_addr *a)
@@ -295,59 +320,59 @@ static bool in6_is_multicast(const struct in6_addr *a)
 	return a->s6_addr[0] == 0xff;
 }
 
-/* Clear the bits past @prefix_len (<= 128). */
-static void in6_mask(struct in6_addr *a, unsigned prefix_len)
+/* The first @bits bits of a 64-bit word set (all of them from 64 on), in
+ * host order. */
+static uint64_t mask64(unsigned bits)
 {
-	unsigned i = prefix_len / 8;
-
-	assert(prefix_len <= 128);
-	if (i >= 16)
-		return;
-	a->s6_addr[i] &= (uint8_t)(0xff00u >> (prefix_len % 8));
-	memset(&a->s6_addr[i + 1], 0, 15 - i);
+	return bits >= 64 ? UINT64_MAX : ~(UINT64_MAX >> bits);
 }
 
-/* RFC 4191 §2.1 two-bit preference; *ret untouched for the reserved 10. */
+/* Clear the bits past @prefix_len (<= 128): two 64-bit words, no loop. */
+static inline void in6_mask(struct in6_addr *a, unsigned prefix_len)
+{
+	uint64_t w[2];
+
+	assert(prefix_len <= 128);
+	memcpy(w, a, sizeof(w));
+	w[0] &= htobe64(mask64(prefix_len));
+	w[1] &= htobe64(mask64(prefix_len > 64 ? prefix_len - 64 : 0));
+	memcpy(a, w, sizeof(w));
+}
+
+/* RFC 4191 §2.1: the preference is a 2-bit two's-complement integer, 01
+ * high (1), 00 medium (0), 11 low (-1); *ret untouched for the reserved 10
+ * (-2). */
 static int ndisc_preference_from_bits(unsigned bits, enum ndisc_preference *ret)
 {
-	switch (bits & 3) {
-	case 0:
-		*ret = NDISC_PREFERENCE_MEDIUM;
-		return 0;
-	case 1:
-		*ret = NDISC_PREFERENCE_HIGH;
-		return 0;
-	case 3:
-		*ret = NDISC_PREFERENCE_LOW;
-		return 0;
-	default:
+	int v = (int)((bits & 3) ^ 2) - 2;
+
+	if (v < NDISC_PREFERENCE_LOW)
 		return -EINVAL;
-	}
+	*ret = (enum ndisc_preference)v;
+	return 0;
 }
 
 /* RFC 4861 §4.2, for the outer header and the PvD inner header alike. */
-static void ndisc_parse_ra_header(struct span h, struct ndisc_ra_header *ret)
+static inline void ndisc_parse_ra_header(struct span h, struct ndisc_ra_header *ret)
 {
-	struct ndisc_ra_header hdr;
-	uint8_t flags = span_u8(h, 5);
+	uint8_t flags;
 
-	ndisc_zero(&hdr, sizeof(hdr));
-	hdr.cur_hop_limit = span_u8(h, 4);
-	hdr.flags = flags;
-	hdr.managed = flags & 0x80;
-	hdr.other = flags & 0x40;
-	hdr.preference = NDISC_PREFERENCE_MEDIUM;
-	hdr.router_lifetime = span_be16(h, 6);
-	hdr.reachable_time = span_be32(h, 8);
-	hdr.retrans_timer = span_be32(h, 12);
+	assert(h.len == RA_HEADER_LEN);
+	flags = span_u8(h, 5);
+
+	ret->cur_hop_limit = span_u8(h, 4);
+	ret->flags = flags;
+	ret->managed = flags & 0x80;
+	ret->other = flags & 0x40;
+	ret->router_lifetime = span_be16(h, 6);
+	ret->reachable_time = span_be32(h, 8);
+	ret->retrans_timer = span_be32(h, 12);
 
 	/* RFC 4191 §2.2: the reserved value 10 is treated as 00, and the
 	 * preference of a router with lifetime 0 is ignored. */
-	if (hdr.router_lifetime != 0 &&
-	    ndisc_preference_from_bits(flags >> 3, &hdr.preference) < 0)
-		hdr.preference = NDISC_PREFERENCE_MEDIUM;
-
-	memcpy(ret, &hdr, sizeof(hdr));
+	ret->preference = NDISC_PREFERENCE_MEDIUM;
+	if (ret->router_lifetime != 0)
+		(void)ndisc_preference_from_bits(flags >> 3, &ret->preference);
 }
 
 /* ---- domain names -------------------------------------------------------- */
@@ -363,7 +388,7 @@ enum name_error {
 
 /* LDH octet -> its lowercase text, 0 for anything else: one lookup per
  * octet of every name the network sends. */
-static const char ldh_lower[256] = {
+static const uint8_t ldh_lower[256] = {
 	['-'] = '-',
 	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
 	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
@@ -377,39 +402,63 @@ static const char ldh_lower[256] = {
 #undef L
 };
 
+/* Every value ldh_lower[] gives an LDH octet has this bit: '-' is 0x2d,
+ * digits 0x3_, lowercase letters 0x6_ and 0x7_.  AND-ing a label's values
+ * shows whether a 0 (not LDH) was among them, without a branch per octet. */
+#define LDH_COMMON_BIT 0x20
+
+/*
+ * The text of one label (RFC 952 / RFC 1123 §2.1 LDH, lowercased) into
+ * @dst, label.len octets.  False if it is not LDH; @dst is then partly
+ * written.
+ */
+static bool ndisc_label_text(struct span label, char *dst)
+{
+	uint8_t all = LDH_COMMON_BIT;
+
+	assert(label.len > 0);
+	/* No hyphen at either end. */
+	if (span_u8(label, 0) == '-' || span_u8(label, label.len - 1) == '-')
+		return false;
+	for (size_t i = 0; i < label.len; i++) {
+		uint8_t c = ldh_lower[span_u8(label, i)];
+
+		all &= c;
+		dst[i] = (char)c;
+	}
+	return all;
+}
+
 /*
  * Read one uncompressed DNS name (RFC 1035 §3.1) from the start of @s into
- * text form.  On success *ret_wire_len is the number of octets it took,
- * terminating zero included.
+ * text form in @text.  On success *ret_wire_len is the number of octets it
+ * took, terminating zero included, and *ret_last_label the offset of its
+ * last label in @text.  On failure @text is partly written.
+ *
+ * Wire and text form line up one octet apart: the label whose length octet
+ * is at @off is copied to text offset @off, and the place of the next
+ * length octet takes the dot (the last one becomes the NUL).  So the text
+ * is one octet shorter than the wire form without its root label, at most
+ * 255 - 2 = NDISC_NAME_MAX octets.
  */
-static int ndisc_name_parse(struct span s, char ret_text[NDISC_NAME_MAX + 1],
-			    size_t *ret_wire_len, enum name_error *ret_error)
+static int ndisc_name_parse(struct span s, char text[static NDISC_NAME_MAX + 1],
+			    size_t *ret_wire_len, size_t *ret_last_label,
+			    enum name_error *ret_error)
 {
-	char text[NDISC_NAME_MAX + 1];
-	size_t off = 0, n = 0;
+	size_t off = 0, last = 0;
+	uint8_t l;
 
-	for (;;) {
+	while (off < s.len && (l = span_u8(s, off)) != 0) {
 		struct span label;
-		uint8_t l;
 
-		if (off >= s.len) {
-			*ret_error = NAME_UNTERMINATED;
-			return -EINVAL;
-		}
-		l = span_u8(s, off);
-		if (l == 0)
-			break;
-		/* RFC 1035 §4.1.4: 11 in the top two bits is a compression
-		 * pointer; 01 and 10 are not plain labels either. */
-		if ((l & 0xc0) == 0xc0) {
-			*ret_error = NAME_COMPRESSED;
-			return -EINVAL;
-		}
 		if (l > DNS_LABEL_MAX) {
-			*ret_error = NAME_LABEL_TOO_LONG;
+			/* RFC 1035 §4.1.4: 11 in the top two bits is a
+			 * compression pointer; 01 and 10 are not plain labels
+			 * either. */
+			*ret_error = (l & 0xc0) == 0xc0 ? NAME_COMPRESSED : NAME_LABEL_TOO_LONG;
 			return -EINVAL;
 		}
-		if (l > s.len - off - 1) {
+		if (!span_try_sub(s, off + 1, l, &label)) {
 			*ret_error = NAME_UNTERMINATED;
 			return -EINVAL;
 		}
@@ -418,35 +467,26 @@ static int ndisc_name_parse(struct span s, char ret_text[NDISC_NAME_MAX + 1],
 			*ret_error = NAME_TOO_LONG;
 			return -EINVAL;
 		}
-		if (span_u8(s, off + 1) == '-' || span_u8(s, off + l) == '-') {
+		if (!ndisc_label_text(label, &text[off])) {
 			*ret_error = NAME_LABEL_INVALID;
 			return -EINVAL;
 		}
-		if (n > 0)
-			text[n++] = '.';
-		label = span_sub(s, off + 1, l);
-		for (size_t i = 0; i < l; i++) {
-			char c = ldh_lower[span_u8(label, i)];
-
-			if (!c) {
-				*ret_error = NAME_LABEL_INVALID;
-				return -EINVAL;
-			}
-			text[n++] = c;
-		}
+		text[off + l] = '.';
+		last = off;
 		off += 1 + (size_t)l;
 	}
-
-	if (n == 0) {
+	if (off >= s.len) {
+		*ret_error = NAME_UNTERMINATED;
+		return -EINVAL;
+	}
+	if (off == 0) {
 		*ret_error = NAME_ROOT;
 		return -EINVAL;
 	}
 
-	/* wire length = text length + 2 <= 255 */
-	assert(n <= NDISC_NAME_MAX);
-	text[n] = '\0';
-	memcpy(ret_text, text, n + 1);
+	text[off - 1] = '\0';
 	*ret_wire_len = off + 1;
+	*ret_last_label = last;
 	return 0;
 }
 
@@ -470,24 +510,31 @@ static enum ndisc_reason ndisc_dnssl_reason(enum name_error e)
 	return NDISC_REASON_DNSSL_LABEL_INVALID;
 }
 
-/* RFC 1123 §2.1: is the last label of @name (text form) a number, decimal
- * or 0x-hexadecimal, so that the name would read as an IPv4 literal? */
-static bool ndisc_name_is_ip_literal(const char *name)
+/* RFC 1123 §2.1: is @label (text, up to the next dot or NUL) a number,
+ * decimal or 0x-hexadecimal, so that a name ending in it would read as an
+ * IPv4 literal? */
+static bool ndisc_label_is_number(const char *label)
 {
-	const char *last = strrchr(name, '.');
 	size_t i = 0;
 
-	last = last ? last + 1 : name;
-	if (last[0] == '0' && last[1] == 'x') {
-		for (i = 2; last[i]; i++)
-			if (!((last[i] >= '0' && last[i] <= '9') || (last[i] >= 'a' && last[i] <= 'f')))
+	if (label[0] == '0' && label[1] == 'x') {
+		for (i = 2; label[i] && label[i] != '.'; i++)
+			if (!((label[i] >= '0' && label[i] <= '9') || (label[i] >= 'a' && label[i] <= 'f')))
 				return false;
 		return true;
 	}
-	for (i = 0; last[i]; i++)
-		if (last[i] < '0' || last[i] > '9')
+	for (i = 0; label[i] && label[i] != '.'; i++)
+		if (label[i] < '0' || label[i] > '9')
 			return false;
 	return i > 0;
+}
+
+/* Does @name (text form) end in a number label? */
+static bool ndisc_name_is_ip_literal(const char *name)
+{
+	const char *last = strrchr(name, '.');
+
+	return ndisc_label_is_number(last ? last + 1 : name);
 }
 
 /* true if @name is @suffix or ends in "." @suffix */
@@ -537,7 +584,10 @@ static enum ndisc_reason ndisc_pvd_fqdn_reason(enum name_error e)
  * 1, length a non-zero multiple of 8) and returns 0 when it used the option,
  * or -EINVAL with *ret_reason set when the option is to be ignored; in that
  * case no count or has_* flag of @o changes (an array slot past the count may
- * have been written).
+ * have been written).  Entries are written straight into the next free slot
+ * (or a scratch entry when the array is full, so that every check still runs
+ * in its order and reports its own reason); the count moves only once the
+ * option proved good.
  */
 
 /* RFC 4861 §4.6.1.  The address format depends on the link type, which the
@@ -566,7 +616,7 @@ static int ndisc_opt_lladdr(struct ndisc_options *o, struct span opt,
 static int ndisc_opt_prefix(struct ndisc_options *o, struct span opt,
 			    enum ndisc_reason *ret_reason)
 {
-	struct ndisc_prefix p;
+	struct ndisc_prefix scratch, *p;
 	uint8_t flags;
 
 	/* §4.6.2: Length 4. */
@@ -575,39 +625,39 @@ static int ndisc_opt_prefix(struct ndisc_options *o, struct span opt,
 		return -EINVAL;
 	}
 
-	ndisc_zero(&p, sizeof(p));
-	p.prefix_len = span_u8(opt, 2);
-	if (p.prefix_len > 128) {
+	p = o->n_prefixes < NDISC_PIO_MAX ? &o->prefixes[o->n_prefixes] : &scratch;
+	p->prefix_len = span_u8(opt, 2);
+	if (p->prefix_len > 128) {
 		*ret_reason = NDISC_REASON_PIO_PREFIX_LENGTH;
 		return -EINVAL;
 	}
 
 	flags = span_u8(opt, 3);
-	p.flags = flags;
-	p.on_link = flags & 0x80;
-	p.autonomous = flags & 0x40;
-	p.valid_lifetime = span_be32(opt, 4);
-	p.preferred_lifetime = span_be32(opt, 8);
-	span_copy(opt, 16, &p.prefix, sizeof(p.prefix));
+	p->flags = flags;
+	p->on_link = flags & 0x80;
+	p->autonomous = flags & 0x40;
+	p->valid_lifetime = span_be32(opt, 4);
+	p->preferred_lifetime = span_be32(opt, 8);
+	span_copy(opt, 16, &p->prefix, sizeof(p->prefix));
 	/* §4.6.2: bits after the prefix length are ignored by the receiver. */
-	in6_mask(&p.prefix, p.prefix_len);
+	in6_mask(&p->prefix, p->prefix_len);
 
 	/* §6.3.4 / RFC 4862 §5.5.3 b): a link-local prefix is ignored. */
-	if (in6_is_link_local(&p.prefix)) {
+	if (in6_is_link_local(&p->prefix)) {
 		*ret_reason = NDISC_REASON_PIO_LINK_LOCAL;
 		return -EINVAL;
 	}
 	/* RFC 4862 §5.5.3 c): preferred > valid is ignored. */
-	if (p.preferred_lifetime > p.valid_lifetime) {
+	if (p->preferred_lifetime > p->valid_lifetime) {
 		*ret_reason = NDISC_REASON_PIO_LIFETIMES;
 		return -EINVAL;
 	}
-	if (o->n_prefixes >= NDISC_PIO_MAX) {
+	if (p == &scratch) {
 		*ret_reason = NDISC_REASON_PIO_TOO_MANY;
 		return -EINVAL;
 	}
 
-	memcpy(&o->prefixes[o->n_prefixes++], &p, sizeof(p));
+	o->n_prefixes++;
 	return 0;
 }
 
@@ -641,8 +691,10 @@ static int ndisc_opt_mtu(struct ndisc_options *o, struct span opt,
 static int ndisc_opt_route(struct ndisc_options *o, struct span opt,
 			   enum ndisc_reason *ret_reason)
 {
-	struct ndisc_route r;
+	struct ndisc_route *r;
+	enum ndisc_preference pref;
 	size_t units = opt.len / 8;
+	uint8_t prefix_len;
 
 	/* §2.3: Length is 1, 2 or 3. */
 	if (units > 3) {
@@ -650,20 +702,19 @@ static int ndisc_opt_route(struct ndisc_options *o, struct span opt,
 		return -EINVAL;
 	}
 
-	ndisc_zero(&r, sizeof(r));
-	r.prefix_len = span_u8(opt, 2);
-	if (r.prefix_len > 128) {
+	prefix_len = span_u8(opt, 2);
+	if (prefix_len > 128) {
 		*ret_reason = NDISC_REASON_RIO_PREFIX_LENGTH;
 		return -EINVAL;
 	}
 	/* §2.3: prefix length > 64 needs Length 3, > 0 needs Length 2 or 3. */
-	if ((r.prefix_len > 64 && units < 3) || (r.prefix_len > 0 && units < 2)) {
+	if ((prefix_len > 64 && units < 3) || (prefix_len > 0 && units < 2)) {
 		*ret_reason = NDISC_REASON_RIO_LENGTH_MISMATCH;
 		return -EINVAL;
 	}
 	/* §2.3: "If the Reserved (10) value is received, the Route
 	 * Information Option MUST be ignored." */
-	if (ndisc_preference_from_bits(span_u8(opt, 3) >> 3, &r.preference) < 0) {
+	if (ndisc_preference_from_bits(span_u8(opt, 3) >> 3, &pref) < 0) {
 		*ret_reason = NDISC_REASON_RIO_PREFERENCE;
 		return -EINVAL;
 	}
@@ -672,11 +723,17 @@ static int ndisc_opt_route(struct ndisc_options *o, struct span opt,
 		return -EINVAL;
 	}
 
-	r.lifetime = span_be32(opt, 4);
-	span_copy(opt, 8, &r.prefix, opt.len - 8);
-	in6_mask(&r.prefix, r.prefix_len);
-
-	memcpy(&o->routes[o->n_routes++], &r, sizeof(r));
+	r = &o->routes[o->n_routes++];
+	r->prefix_len = prefix_len;
+	r->preference = pref;
+	r->lifetime = span_be32(opt, 4);
+	/* The prefix field is 0, 8 or 16 octets: what it leaves out is zero. */
+	memset(&r->prefix, 0, sizeof(r->prefix));
+	if (units >= 2)
+		span_copy(opt, 8, &r->prefix.s6_addr[0], 8);
+	if (units == 3)
+		span_copy(opt, 16, &r->prefix.s6_addr[8], 8);
+	in6_mask(&r->prefix, prefix_len);
 	return 0;
 }
 
@@ -684,7 +741,7 @@ static int ndisc_opt_route(struct ndisc_options *o, struct span opt,
 static int ndisc_opt_rdnss(struct ndisc_options *o, struct span opt,
 			   enum ndisc_reason *ret_reason)
 {
-	size_t units = opt.len / 8, n;
+	size_t units = opt.len / 8, n, room = NDISC_RDNSS_MAX - o->n_rdnss;
 	uint32_t lifetime;
 
 	/* §5.1: Length is 3 + 2 * (addresses - 1): odd and at least 3.  An
@@ -698,7 +755,10 @@ static int ndisc_opt_rdnss(struct ndisc_options *o, struct span opt,
 		return -EINVAL;
 	}
 
+	/* Every address is checked, then the room: a bad address is the
+	 * reason even in an option that would not fit. */
 	n = (opt.len - 8) / 16;
+	lifetime = span_be32(opt, 4);
 	for (size_t i = 0; i < n; i++) {
 		struct in6_addr a;
 
@@ -710,19 +770,16 @@ static int ndisc_opt_rdnss(struct ndisc_options *o, struct span opt,
 			*ret_reason = NDISC_REASON_RDNSS_ADDRESS;
 			return -EINVAL;
 		}
+		if (i < room) {
+			o->rdnss[o->n_rdnss + i].address = a;
+			o->rdnss[o->n_rdnss + i].lifetime = lifetime;
+		}
 	}
-	if (n > NDISC_RDNSS_MAX - o->n_rdnss) {
+	if (n > room) {
 		*ret_reason = NDISC_REASON_RDNSS_TOO_MANY;
 		return -EINVAL;
 	}
 
-	lifetime = span_be32(opt, 4);
-	for (size_t i = 0; i < n; i++) {
-		struct ndisc_rdnss *r = &o->rdnss[o->n_rdnss + i];
-
-		span_copy(opt, 8 + 16 * i, &r->address, sizeof(r->address));
-		r->lifetime = lifetime;
-	}
 	o->n_rdnss += n;
 	return 0;
 }
@@ -731,10 +788,9 @@ static int ndisc_opt_rdnss(struct ndisc_options *o, struct span opt,
 static int ndisc_opt_dnssl(struct ndisc_options *o, struct span opt,
 			   enum ndisc_reason *ret_reason)
 {
-	char scratch[NDISC_NAME_MAX + 1];
+	struct ndisc_dnssl scratch;
 	uint32_t lifetime;
 	size_t off = 8, n = 0;
-	bool overflow = false;
 
 	/* §5.2: the minimum Length is 2. */
 	if (opt.len < 16) {
@@ -744,9 +800,9 @@ static int ndisc_opt_dnssl(struct ndisc_options *o, struct span opt,
 
 	lifetime = span_be32(opt, 4);
 	while (off < opt.len) {
+		struct ndisc_dnssl *d;
 		enum name_error e;
-		size_t wire;
-		char *dst;
+		size_t wire, last;
 
 		/* Zero octets are padding (§5.2) or empty names: skip. */
 		if (span_u8(opt, off) == 0) {
@@ -754,18 +810,14 @@ static int ndisc_opt_dnssl(struct ndisc_options *o, struct span opt,
 			continue;
 		}
 
-		/* Fill the free slots in place; count is only bumped once
-		 * the whole option proved good. */
-		if (o->n_dnssl + n < NDISC_DNSSL_MAX) {
-			dst = o->dnssl[o->n_dnssl + n].name;
-		} else {
-			dst = scratch;
-			overflow = true;
-		}
-		if (ndisc_name_parse(span_tail(opt, off), dst, &wire, &e) < 0) {
+		/* Fill the free slots in place; the count is only bumped
+		 * once the whole option proved good. */
+		d = o->n_dnssl + n < NDISC_DNSSL_MAX ? &o->dnssl[o->n_dnssl + n] : &scratch;
+		if (ndisc_name_parse(span_tail(opt, off), d->name, &wire, &last, &e) < 0) {
 			*ret_reason = ndisc_dnssl_reason(e);
 			return -EINVAL;
 		}
+		d->lifetime = lifetime;
 		n++;
 		off += wire;
 	}
@@ -774,13 +826,11 @@ static int ndisc_opt_dnssl(struct ndisc_options *o, struct span opt,
 		*ret_reason = NDISC_REASON_DNSSL_EMPTY;
 		return -EINVAL;
 	}
-	if (overflow) {
+	if (o->n_dnssl + n > NDISC_DNSSL_MAX) {
 		*ret_reason = NDISC_REASON_DNSSL_TOO_MANY;
 		return -EINVAL;
 	}
 
-	for (size_t i = 0; i < n; i++)
-		o->dnssl[o->n_dnssl + i].lifetime = lifetime;
 	o->n_dnssl += n;
 	return 0;
 }
@@ -790,7 +840,7 @@ static int ndisc_opt_pref64(struct ndisc_options *o, struct span opt,
 			    enum ndisc_reason *ret_reason)
 {
 	static const uint8_t plc_to_len[] = { 96, 64, 56, 48, 40, 32 };
-	struct ndisc_pref64 p;
+	struct ndisc_pref64 *p;
 	uint16_t v;
 
 	/* "The receiver MUST ignore the PREF64 option if the Length field
@@ -812,13 +862,12 @@ static int ndisc_opt_pref64(struct ndisc_options *o, struct span opt,
 		return -EINVAL;
 	}
 
-	ndisc_zero(&p, sizeof(p));
-	p.prefix_len = plc_to_len[v & 7];
-	p.lifetime = v & 0xfff8;	/* scaled lifetime * 8 */
-	span_copy(opt, 4, &p.prefix, 12);
-	in6_mask(&p.prefix, p.prefix_len);
-
-	memcpy(&o->pref64[o->n_pref64++], &p, sizeof(p));
+	p = &o->pref64[o->n_pref64++];
+	p->prefix_len = plc_to_len[v & 7];
+	p->lifetime = v & 0xfff8;	/* scaled lifetime * 8 */
+	memset(&p->prefix, 0, sizeof(p->prefix));
+	span_copy(opt, 4, &p->prefix, 12);
+	in6_mask(&p->prefix, p->prefix_len);
 	return 0;
 }
 
@@ -842,60 +891,41 @@ static void ndisc_record_ignored(struct ndisc_ra *ra, uint8_t type, bool in_pvd,
 	e->reason = reason;
 }
 
-/* The options of a set that are not PvD options. */
-static int ndisc_opt_common(struct ndisc_options *o, const struct ndisc_opt *opt,
-			    enum ndisc_reason *ret_reason)
-{
-	switch (opt->type) {
-	case NDISC_OPT_SOURCE_LL_ADDR:
-		return ndisc_opt_lladdr(o, opt->data, ret_reason);
-	case NDISC_OPT_PREFIX_INFO:
-		return ndisc_opt_prefix(o, opt->data, ret_reason);
-	case NDISC_OPT_MTU:
-		return ndisc_opt_mtu(o, opt->data, ret_reason);
-	case NDISC_OPT_ROUTE_INFO:
-		return ndisc_opt_route(o, opt->data, ret_reason);
-	case NDISC_OPT_RDNSS:
-		return ndisc_opt_rdnss(o, opt->data, ret_reason);
-	case NDISC_OPT_DNSSL:
-		return ndisc_opt_dnssl(o, opt->data, ret_reason);
-	case NDISC_OPT_PREF64:
-		return ndisc_opt_pref64(o, opt->data, ret_reason);
-	default:
-		/* RFC 4861 §4.6: unrecognised options are ignored. */
-		*ret_reason = NDISC_REASON_OPTION_UNKNOWN;
-		return -EINVAL;
-	}
-}
-
 /*
- * RFC 8801 §3.1.  Returns 0 when the PvD option is used, -EINVAL with
- * *ret_reason when it is ignored, -EBADMSG with *ret_reason when its inner
- * option walk is broken and the RA must be rejected.
+ * RFC 8801 §3.1: the fields of a PvD option.  Returns 0 with *ret_inner set
+ * to its inner options when the option is used (their walk is the caller's),
+ * -EINVAL with *ret_reason when it is ignored.  The PvD part of the result
+ * is only written here when the option is used (an ignored one may leave a
+ * partial FQDN: ndisc_parse_ra() empties the part then).
  */
-static int ndisc_opt_pvd(struct ndisc_parser *p, struct span opt,
-			 enum ndisc_reason *ret_reason)
+static int ndisc_opt_pvd(struct ndisc_parser *p, struct span opt, bool in_pvd,
+			 struct span *ret_inner, enum ndisc_reason *ret_reason)
 {
-	struct ndisc_ra *ra = p->ra;
-	struct ndisc_pvd *pvd = &ra->pvd;
-	struct ndisc_walk walk;
-	struct ndisc_opt inner;
+	struct ndisc_pvd *pvd = &p->ra->pvd;
 	enum name_error e;
 	uint16_t flags;
-	size_t wire, off;
-	int r;
+	size_t wire, last, off;
+
+	/* §3.2: a PvD option never nests. */
+	if (in_pvd) {
+		*ret_reason = NDISC_REASON_PVD_NESTED;
+		return -EINVAL;
+	}
+	/* §3.4: all but the first PvD option are ignored. */
+	if (p->seen_pvd) {
+		*ret_reason = NDISC_REASON_PVD_NOT_FIRST;
+		return -EINVAL;
+	}
+	p->seen_pvd = true;
 
 	/* Type, Length, H|L|R|Reserved(9)|Delay(4), Sequence Number: six
 	 * octets, always present since the walker gives at least eight. */
 	flags = span_be16(opt, 2);
-	r = ndisc_name_parse(span_tail(opt, 6), pvd->fqdn, &wire, &e);
-	if (r < 0) {
-		ndisc_pvd_init(pvd);
+	if (ndisc_name_parse(span_tail(opt, 6), pvd->fqdn, &wire, &last, &e) < 0) {
 		*ret_reason = ndisc_pvd_fqdn_reason(e);
 		return -EINVAL;
 	}
-	if (ndisc_name_is_ip_literal(pvd->fqdn)) {
-		memset(pvd, 0, sizeof(*pvd));
+	if (ndisc_label_is_number(&pvd->fqdn[last])) {
 		*ret_reason = NDISC_REASON_PVD_FQDN_IP_LITERAL;
 		return -EINVAL;
 	}
@@ -905,54 +935,133 @@ static int ndisc_opt_pvd(struct ndisc_parser *p, struct span opt,
 	off = (6 + wire + 7) & ~(size_t)7;
 	assert(off <= opt.len);
 
-	pvd->http = flags & 0x8000;
-	pvd->legacy = flags & 0x4000;
 	pvd->has_ra_header = flags & 0x2000;
-	pvd->delay = flags & 0x000f;
-	pvd->sequence = span_be16(opt, 4);
-
 	if (pvd->has_ra_header) {
 		if (opt.len - off < RA_HEADER_LEN) {
-			ndisc_pvd_init(pvd);
 			*ret_reason = NDISC_REASON_PVD_RA_HEADER_TRUNCATED;
 			return -EINVAL;
 		}
 		ndisc_parse_ra_header(span_sub(opt, off, RA_HEADER_LEN), &pvd->ra_header);
 		off += RA_HEADER_LEN;
+	} else {
+		ndisc_ra_header_init(&pvd->ra_header);
 	}
+	pvd->http = flags & 0x8000;
+	pvd->legacy = flags & 0x4000;
+	pvd->delay = flags & 0x000f;
+	pvd->sequence = span_be16(opt, 4);
+	ndisc_options_init(&pvd->options);
 
-	walk = (struct ndisc_walk) {
-		.rest = span_tail(opt, off),
-		.in_pvd = true,
-		.n_options = &ra->n_options,
-	};
-	while ((r = ndisc_walk_next(&walk, &inner, ret_reason)) > 0) {
+	/* Used; should its inside break the walk, the whole RA is rejected
+	 * and this is undone with the rest. */
+	p->ra->has_pvd = true;
+	*ret_inner = span_tail(opt, off);
+	return 0;
+}
+
+/*
+ * The walk over the RA's options, cut by the one walker and handed to their
+ * handlers.  At the first PvD option that is used, the walk goes into it
+ * (its options go to pvd.options) and, at its end, back out to the RA's
+ * own options after it: outer and inner options in one loop, in packet
+ * order.  Returns 0, or -EBADMSG with *ret_reason set when the walk, outer
+ * or inner, is broken.
+ */
+static int ndisc_walk_options(struct ndisc_parser *p, struct span options,
+			      enum ndisc_reason *ret_reason)
+{
+	struct ndisc_walk walk = { .rest = options };
+	struct ndisc_options *o = &p->ra->options;
+	struct span after_pvd = options;	/* set when walk.in_pvd */
+	struct ndisc_opt opt;
+	int r;
+
+	for (;;) {
 		enum ndisc_reason why;
+		struct span inner;
 
-		if (inner.type == NDISC_OPT_PVD) {
-			/* §3.2: a PvD option never nests. */
-			ndisc_record_ignored(ra, inner.type, true, NDISC_REASON_PVD_NESTED);
+		r = ndisc_walk_next(&walk, &opt, ret_reason);
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			if (!walk.in_pvd)
+				break;
+			walk.rest = after_pvd;
+			walk.in_pvd = false;
+			o = &p->ra->options;
 			continue;
 		}
-		if (ndisc_opt_common(&pvd->options, &inner, &why) < 0)
-			ndisc_record_ignored(ra, inner.type, true, why);
-	}
-	if (r < 0)
-		return r;
 
+		switch (opt.type) {
+		case NDISC_OPT_SOURCE_LL_ADDR:
+			r = ndisc_opt_lladdr(o, opt.data, &why);
+			break;
+		case NDISC_OPT_PREFIX_INFO:
+			r = ndisc_opt_prefix(o, opt.data, &why);
+			break;
+		case NDISC_OPT_MTU:
+			r = ndisc_opt_mtu(o, opt.data, &why);
+			break;
+		case NDISC_OPT_PVD:
+			r = ndisc_opt_pvd(p, opt.data, walk.in_pvd, &inner, &why);
+			if (r == 0) {
+				after_pvd = walk.rest;
+				walk.rest = inner;
+				walk.in_pvd = true;
+				o = &p->ra->pvd.options;
+			}
+			break;
+		case NDISC_OPT_ROUTE_INFO:
+			r = ndisc_opt_route(o, opt.data, &why);
+			break;
+		case NDISC_OPT_RDNSS:
+			r = ndisc_opt_rdnss(o, opt.data, &why);
+			break;
+		case NDISC_OPT_DNSSL:
+			r = ndisc_opt_dnssl(o, opt.data, &why);
+			break;
+		case NDISC_OPT_PREF64:
+			r = ndisc_opt_pref64(o, opt.data, &why);
+			break;
+		default:
+			/* RFC 4861 §4.6: unrecognised options are ignored. */
+			why = NDISC_REASON_OPTION_UNKNOWN;
+			r = -EINVAL;
+			break;
+		}
+		if (r < 0)
+			ndisc_record_ignored(p->ra, opt.type, walk.in_pvd, why);
+	}
+	p->ra->n_options = walk.n_options;
 	return 0;
+}
+
+/* RFC 4861 §6.1.2 and the message type, cheapest checks first. */
+static int ndisc_check_message(struct span msg, const struct in6_addr *src, int hop_limit,
+			       enum ndisc_reason *ret_reason)
+{
+	if (hop_limit != RA_HOP_LIMIT)
+		*ret_reason = NDISC_REASON_HOP_LIMIT;
+	else if (!in6_is_link_local(src))
+		*ret_reason = NDISC_REASON_SOURCE_NOT_LINK_LOCAL;
+	else if (msg.len < RA_HEADER_LEN)
+		*ret_reason = NDISC_REASON_TOO_SHORT;
+	else if (span_u8(msg, 0) != ND_ROUTER_ADVERT_TYPE)
+		*ret_reason = NDISC_REASON_NOT_RA;
+	else if (span_u8(msg, 1) != 0)
+		*ret_reason = NDISC_REASON_BAD_CODE;
+	else
+		return 0;
+	return -EBADMSG;
 }
 
 int ndisc_parse_ra(const uint8_t *buf, size_t len, const struct in6_addr *src,
 		   int hop_limit, int ifindex, struct ndisc_ra *ret_ra,
 		   enum ndisc_reason *ret_reason)
 {
-	struct ndisc_ra *ra = ret_ra;
 	struct ndisc_parser p = { .ra = ret_ra };
-	struct ndisc_walk walk;
-	struct ndisc_opt opt;
-	struct span msg;
 	enum ndisc_reason reason;
+	struct span msg;
 	int r;
 
 	assert(buf || len == 0);
@@ -960,75 +1069,23 @@ int ndisc_parse_ra(const uint8_t *buf, size_t len, const struct in6_addr *src,
 	assert(ret_ra);
 	assert(ret_reason);
 
-	/* Counts and scalars only, never the arrays (see "Output" above). */
-	ndisc_ra_init(ra);
-
-	/* RFC 4861 §6.1.2, cheapest checks first. */
-	if (hop_limit != RA_HOP_LIMIT) {
-		*ret_reason = NDISC_REASON_HOP_LIMIT;
-		return -EBADMSG;
-	}
-	if (!in6_is_link_local(src)) {
-		*ret_reason = NDISC_REASON_SOURCE_NOT_LINK_LOCAL;
-		return -EBADMSG;
-	}
-	if (len < RA_HEADER_LEN) {
-		*ret_reason = NDISC_REASON_TOO_SHORT;
-		return -EBADMSG;
-	}
 	msg = span_make(buf, len);
-	if (span_u8(msg, 0) != ND_ROUTER_ADVERT_TYPE) {
-		*ret_reason = NDISC_REASON_NOT_RA;
-		return -EBADMSG;
-	}
-	if (span_u8(msg, 1) != 0) {
-		*ret_reason = NDISC_REASON_BAD_CODE;
-		return -EBADMSG;
-	}
-
-	ra->ifindex = ifindex;
-	ra->src = *src;
-	ndisc_parse_ra_header(span_sub(msg, 0, RA_HEADER_LEN), &ra->header);
-
-	walk = (struct ndisc_walk) {
-		.rest = span_tail(msg, RA_HEADER_LEN),
-		.in_pvd = false,
-		.n_options = &ra->n_options,
-	};
-	while ((r = ndisc_walk_next(&walk, &opt, &reason)) > 0) {
-		enum ndisc_reason why;
-
-		if (opt.type == NDISC_OPT_PVD) {
-			/* RFC 8801 §3.4: all but the first PvD option are
-			 * ignored. */
-			if (p.seen_pvd) {
-				ndisc_record_ignored(ra, opt.type, false,
-						     NDISC_REASON_PVD_NOT_FIRST);
-				continue;
-			}
-			p.seen_pvd = true;
-			r = ndisc_opt_pvd(&p, opt.data, &why);
-			if (r == -EBADMSG) {
-				reason = why;
-				break;
-			}
-			if (r < 0)
-				ndisc_record_ignored(ra, opt.type, false, why);
-			else
-				ra->has_pvd = true;
-			continue;
-		}
-
-		if (ndisc_opt_common(&ra->options, &opt, &why) < 0)
-			ndisc_record_ignored(ra, opt.type, false, why);
+	r = ndisc_check_message(msg, src, hop_limit, &reason);
+	if (r >= 0) {
+		/* Scalars and counts only, never the arrays (see "Output"
+		 * above). */
+		ndisc_ra_start(ret_ra, ifindex, src);
+		ndisc_parse_ra_header(span_sub(msg, 0, RA_HEADER_LEN), &ret_ra->header);
+		r = ndisc_walk_options(&p, span_tail(msg, RA_HEADER_LEN), &reason);
 	}
 	if (r < 0) {
 		/* Nothing of a broken RA is used: back to empty. */
-		ndisc_ra_init(ra);
+		ndisc_ra_init(ret_ra);
 		*ret_reason = reason;
 		return r;
 	}
-
+	if (!ret_ra->has_pvd)
+		ndisc_pvd_init(&ret_ra->pvd);
 	return 0;
 }
 

@@ -481,6 +481,31 @@ static void test_pio(void)
 		   ra.options.prefixes[0].valid_lifetime == NDISC_LIFETIME_INFINITY &&
 		   ra.options.prefixes[0].preferred_lifetime == NDISC_LIFETIME_INFINITY,
 		   "bits past /64 cleared, infinity kept");
+	/* Masks that end inside an octet, in either half of the address. */
+	static const struct {
+		uint8_t prefix_len;
+		const char *want;
+	} masks[] = {
+		{ 61, "2001:db8:1:fff8::" },
+		{ 100, "2001:db8:1:ffff:ffff:ffff:f000:0" },
+	};
+	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+		uint8_t pkt[] = {
+			RA_HDR,
+			/* PIO 2001:db8:1:ffff:ffff:ffff:ffff:ffff, Prefix Length
+			 * (octet 2) set below */
+			0x03, 0x04, 0x00, 0xc0, 0x00, 0x01, 0x51, 0x80,
+			0x00, 0x00, 0x38, 0x40, 0x00, 0x00, 0x00, 0x00,
+			0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0xff, 0xff,
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		};
+
+		pkt[16 + 2] = masks[i].prefix_len;
+		if (expect_accept_("PIO with all host bits set", pkt, sizeof(pkt)))
+			ok(ra.options.prefixes[0].prefix_len == masks[i].prefix_len &&
+			   addr_is(&ra.options.prefixes[0].prefix, masks[i].want),
+			   "bits past /%u cleared: %s", masks[i].prefix_len, masks[i].want);
+	}
 }
 
 static void test_pio_overflow(void)

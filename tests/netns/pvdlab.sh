@@ -255,6 +255,33 @@ lab_finish() {
 	test_summary
 }
 
+# lab_as_nobody CMD...: CMD in $host as uid and gid 65534, no groups, with
+# the lab's bus (lab_bus_start).
+lab_as_nobody() {
+	ip netns exec "$host" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" "$@"
+}
+
+# lab_user_bin FILE...: copies of FILEs (mode 0755) in LAB_UBIN=$LAB_TMP/bin
+# for lab_as_nobody: a checkout under a 0700 directory (mktemp -d, a private
+# home) is out of that user's reach.  A failed test (and false) when the
+# user cannot reach the copies or the bus socket.
+lab_user_bin() {
+	local d f reach=
+	LAB_UBIN=$LAB_TMP/bin
+	mkdir -p "$LAB_UBIN" && chmod 755 "$LAB_UBIN" && install -m 0755 "$@" "$LAB_UBIN/" || return 1
+	for d in "$LAB_UBIN" "$LAB_TMP/bus"; do
+		lab_as_nobody test -x "$d" || reach+=" $d"
+	done
+	for f in "$@"; do
+		lab_as_nobody test -r "$LAB_UBIN/${f##*/}" || reach+=" $LAB_UBIN/${f##*/}"
+	done
+	lab_as_nobody test -w "$LAB_TMP/bus/socket" || reach+=" the bus socket"
+	[ -z "$reach" ] && return 0
+	log_test 1 0 "user 65534 cannot reach:$reach (a parent directory of $LAB_TMP is not searchable)"
+	return 1
+}
+
 # lab_bus_start: a private system bus in $host: dbus-daemon with the default
 # policy of a Debian system bus plus systemd/org.pvd.conf.  Exports
 # DBUS_SYSTEM_BUS_ADDRESS, which the daemon (started after this) and busctl,

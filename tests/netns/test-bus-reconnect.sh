@@ -15,8 +15,7 @@ source "$(dirname "$0")/pvdlab.sh"
 
 PVD=$BUILD/src/pvd
 pvd_cli() { ip netns exec "$host" "$PVD" "$@" 2>&1; }
-stat1() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$LAB_RUN/stats" 2>/dev/null; }
-pvds_held() { refresh_stats && [ "$(stat1 pvds)" = "$1" ]; }
+pvds_held() { refresh_stats && [ "$(stat_count pvds)" = "$1" ]; }
 # added MONITOR-LOG NAME: dbus-monitor saw PvdAdded for NAME.
 added() { grep -A2 'member=PvdAdded' "$1" | grep -q "string \"$2\""; }
 

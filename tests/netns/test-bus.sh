@@ -15,7 +15,6 @@ source "$(dirname "$0")/pvdlab.sh"
 
 A=/org/pvd/pvd/a_2eexample
 C=/org/pvd/pvd/fe80_3a_3ac_25eth1
-NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
 bctl() { busctl --system --no-pager "$@"; }
 prop() { bctl get-property org.pvd "$1" org.pvd.Pvd "${@:2}"; }	# prop PATH PROPERTY...
@@ -108,20 +107,20 @@ check "$C" Implicit 'b true'
 check "$C" Routers 'as 1 "fe80::c%eth1"'
 
 # Anyone may read; nobody but root may own the name or call anything else.
-out=$("${NOBODY[@]}" busctl --system --no-pager get-property org.pvd "$A" org.pvd.Pvd Name 2>&1)
+out=$(lab_as_nobody busctl --system --no-pager get-property org.pvd "$A" org.pvd.Pvd Name 2>&1)
 [ "$out" = 's "a.example"' ]
 log_test $? 0 "uid 65534 reads a.example's Name"
-"${NOBODY[@]}" busctl --system --no-pager call org.pvd /org/pvd org.pvd.Manager ListPvds 2>&1 | grep -q '^a(so) 3 '
+lab_as_nobody busctl --system --no-pager call org.pvd /org/pvd org.pvd.Manager ListPvds 2>&1 | grep -q '^a(so) 3 '
 log_test $? 0 "uid 65534 calls ListPvds"
-"${NOBODY[@]}" busctl --system --no-pager get-property org.pvd /org/pvd org.pvd.Manager DroppedRAs >/dev/null 2>&1
+lab_as_nobody busctl --system --no-pager get-property org.pvd /org/pvd org.pvd.Manager DroppedRAs >/dev/null 2>&1
 log_test $? 0 "uid 65534 reads DroppedRAs"
-out=$("${NOBODY[@]}" busctl --system --no-pager call org.freedesktop.DBus /org/freedesktop/DBus \
+out=$(lab_as_nobody busctl --system --no-pager call org.freedesktop.DBus /org/freedesktop/DBus \
 	org.freedesktop.DBus RequestName su org.pvd 4 2>&1)
 rc=$?
 echo "    (RequestName as uid 65534: ${out:-succeeded})"
 [ $rc -ne 0 ] && grep -qi 'access denied\|not allowed' <<<"$out"
 log_test $? 0 "uid 65534 cannot own org.pvd"
-out=$("${NOBODY[@]}" dbus-send --system --print-reply --dest=org.pvd "$A" \
+out=$(lab_as_nobody dbus-send --system --print-reply --dest=org.pvd "$A" \
 	org.freedesktop.DBus.Properties.Set string:org.pvd.Pvd string:Name variant:string:x 2>&1)
 grep -q 'AccessDenied' <<<"$out"
 log_test $? 0 "uid 65534 is refused anything but reading (Properties.Set)"

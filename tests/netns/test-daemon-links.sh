@@ -12,11 +12,8 @@ source "$(dirname "$0")/pvdlab.sh"
 
 C=fe80::c%eth1	# rC's implicit PvD on eth1
 
-stat1() {	# stat1 KEY: a one-field line of RUN_DIR/stats
-	awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$LAB_RUN/stats" 2>/dev/null
-}
 not_managed_above() {	# not_managed_above N: the counter exceeds N
-	refresh_stats && [ "$(stat1 ra-not-managed-link)" -gt "$1" ] 2>/dev/null
+	refresh_stats && [ "$(stat_count ra-not-managed-link)" -gt "$1" ] 2>/dev/null
 }
 sysctl_eth1() { ip netns exec "$host" sysctl -qw "net.ipv6.conf.eth1.$1"; }
 
@@ -35,7 +32,7 @@ log_test $? 0 "the daemon says eth1 is not managed, and why"
 grep -q "link 'eth0' managed (accept_ra 1, forwarding 0" "$LAB_LOG"
 log_test $? 0 "... and that eth0 is"
 refresh_stats
-n0=$(stat1 ra-not-managed-link)
+n0=$(stat_count ra-not-managed-link)
 [ -n "$n0" ]
 log_test $? 0 "stats has ra-not-managed-link ($n0)"
 lab_ra_a
@@ -43,10 +40,10 @@ lab_ra_c
 lab_ra_c
 lab_ra_c
 busywait 10000 not_managed_above $((n0 + 2))
-log_test $? 0 "three RAs on eth1 counted as not managed ($(stat1 ra-not-managed-link))"
+log_test $? 0 "three RAs on eth1 counted as not managed ($(stat_count ra-not-managed-link))"
 busywait 10000 eval 'test -n "$(vrf_of a.example)"'
 log_test $? 0 "control: eth0's a.example gets its VRF"
-[ -z "$(vrf_of "$C")" ] && [ "$(stat1 pvds)" = 1 ]
+[ -z "$(vrf_of "$C")" ] && [ "$(stat_count pvds)" = 1 ]
 log_test $? 0 "no PvD, no VRF for rC on the forwarding eth1"
 [ "$(grep -c "link 'eth1' not managed (" "$LAB_LOG")" -eq 1 ]
 log_test $? 0 "the decision is logged once, not per RA or solicitation"

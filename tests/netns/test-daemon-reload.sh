@@ -14,17 +14,14 @@ source "$(dirname "$0")/pvdlab.sh"
 
 C=fe80::c%eth1	# rC's implicit PvD on eth1
 
-stat1() {	# stat1 KEY: a one-field line of RUN_DIR/stats
-	awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$LAB_RUN/stats" 2>/dev/null
-}
-reconciles() { refresh_stats && stat1 reconciles; }
+reconciles() { refresh_stats && stat_count reconciles; }
 above() {	# above N CMD...: CMD prints a number greater than N
 	local n=$1 v
 	shift
 	v=$("$@") && [ -n "$v" ] && [ "$v" -gt "$n" ]
 }
 refused() { refresh_stats && echo "$(stat_value refused "$1")"; }
-not_managed() { refresh_stats && stat1 ra-not-managed-link; }
+not_managed() { refresh_stats && stat_count ra-not-managed-link; }
 applied() { grep -c "reload: configuration $LAB_CONF applied" "$LAB_LOG"; }
 # hup N: SIGHUP, then wait until the Nth reload was applied and reconciled.
 hup() {

@@ -13,9 +13,6 @@ source "$(dirname "$0")/pvdlab.sh"
 
 C=fe80::c%eth1	# rC's implicit PvD on eth1
 
-stat1() {	# stat1 KEY: a one-field line of RUN_DIR/stats
-	awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$LAB_RUN/stats" 2>/dev/null
-}
 bctl() { ip netns exec "$host" busctl --system --no-pager "$@"; }
 bus_pvds() { bctl call org.pvd /org/pvd org.pvd.Manager ListPvds; }
 bus_reconciles() { bctl get-property org.pvd /org/pvd org.pvd.Manager Reconciles | awk '$1 == "t" { print $2 }'; }
@@ -30,22 +27,20 @@ busywait 5000 grep -q 'org.pvd on the system bus' "$LAB_LOG"
 log_test $? 0 "pvd-vrfd on the private system bus"
 
 # ---- the reconcile counter ----
-refresh_stats
-r0=$(stat1 reconciles)
+r0=$(lab_reconciles)
 [ -n "$r0" ] && [ "$r0" -ge 0 ]
 log_test $? 0 "stats: reconciles $r0"
 lab_ra_a
 lab_ra_c
 busywait 10000 eval 'test -n "$(vrf_of a.example)" && test -n "$(vrf_of "$C")"'
 log_test $? 0 "a.example on eth0 and $C on eth1 have VRFs"
-refresh_stats
-r1=$(stat1 reconciles)
+r1=$(lab_reconciles)
 [ "$r1" -gt "$r0" ] 2>/dev/null
 log_test $? 0 "stats: reconciles grew with the RAs ($r0 -> $r1)"
 b1=$(bus_reconciles)
 [ -n "$b1" ] && [ "$b1" -ge "$r1" ]
 log_test $? 0 "bus: Manager.Reconciles $b1 (stats said $r1)"
-[ "$(stat1 pvds)" = 2 ] && bus_pvds | grep -qF "\"$C\"" && bus_pvds | grep -qF '"a.example"'
+[ "$(stat_count pvds)" = 2 ] && bus_pvds | grep -qF "\"$C\"" && bus_pvds | grep -qF '"a.example"'
 log_test $? 0 "stats and bus: two PvDs, $C among them"
 
 # ---- eth1 goes while the event socket is overrun ----
@@ -67,7 +62,7 @@ log_test $? 1 "... not an RTM_DELLINK: that one was lost"
 busywait 10000 eval 'test -z "$(vrf_of "$C")"'
 log_test $? 0 "$C's VRF is gone"
 refresh_stats
-[ "$(stat1 pvds)" = 1 ]
+[ "$(stat_count pvds)" = 1 ]
 log_test $? 0 "stats: one PvD left"
 ! bus_pvds | grep -qF "\"$C\"" && bus_pvds | grep -qF '"a.example"'
 log_test $? 0 "bus: $C is gone, a.example is there"

@@ -11,9 +11,6 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pvdlab.sh"
 
 DRV=$BUILD/tests/netns/kernel-driver
-stat1() {	# stat1 KEY: a one-field line of RUN_DIR/stats
-	awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$LAB_RUN/stats" 2>/dev/null
-}
 our_addr() {	# our_addr VRF: "DEV ADDR" of the global address in 2001:db8:a::/64
 	vrf_addrs "$1" | awk '$4 ~ /^2001:db8:a:/ && !/tentative/ { sub("/.*", "", $4); print $2, $4 }'
 }
@@ -60,15 +57,13 @@ log_test $? 0 "the delays double: 1 s, 2 s, 4 s"
 log_test $? 0 "the foreign address is never touched"
 
 # Out of the way: the next retry succeeds.
-refresh_stats
-r0=$(stat1 reconciles)
+r0=$(lab_reconciles)
 ip -n "$host" -6 addr del "$addr/64" dev "$dev"
 busywait 20000 grep -q 'kernel reconciliation complete again' "$LAB_LOG"
 log_test $? 0 "a retry succeeds once the foreign address is gone"
 busywait 5000 eval '[ "$(addr_proto "$dev" "$addr")" = 249 ]'
 log_test $? 0 "a.example's own $addr is back, protocol 249"
-refresh_stats
-r1=$(stat1 reconciles)
+r1=$(lab_reconciles)
 [ "$r1" -gt "$r0" ] 2>/dev/null
 log_test $? 0 "reconciles grew ($r0 -> $r1) without an RA"
 # The success reset the backoff: the next failure is retried after 1 s again.

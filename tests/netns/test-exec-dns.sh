@@ -147,8 +147,7 @@ check_exec() {
 	log_test $? 0 "$who: ... and not the host's resolver"
 }
 root() { pvd "$@"; }
-user() { ip netns exec "$host" setpriv --reuid=65534 --regid=65534 --clear-groups \
-	env DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" PVD_PRELOAD_LIB="$PVD_PRELOAD_LIB" "$PVD" "$@"; }
+user() { lab_as_nobody PVD_PRELOAD_LIB="$PVD_PRELOAD_LIB" "$PVD" "$@"; }
 
 for who in root user; do
 	check_exec $who a

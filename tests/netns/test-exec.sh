@@ -92,23 +92,9 @@ log_test $? 0 "pvd exec b.example: a.example's server unreachable"
 
 # Unprivileged: the LD_PRELOAD shim binds the sockets and answers
 # getaddrinfo through the PvD's own servers (test-exec-dns has the details).
-# The user runs copies of the
-# client and the shim in $LAB_TMP (mode 0755, see lab_bus_start): a checkout
-# under a 0700 directory (mktemp -d, a private home) is out of its reach.
-ubin=$LAB_TMP/bin
-mkdir -p "$ubin" && chmod 755 "$ubin" && install -m 0755 "$PVD" "$PVD_PRELOAD_LIB" "$ubin/"
-as_nobody() { ip netns exec "$host" setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-reach=
-for d in "$ubin" "$LAB_TMP/bus"; do
-	as_nobody test -x "$d" || reach+=" $d"
-done
-as_nobody test -x "$ubin/pvd" -a -r "$ubin/libpvd-preload.so" -a -w "$LAB_TMP/bus/socket" || reach+=" $ubin/pvd|libpvd-preload.so|bus socket"
-if [ -n "$reach" ]; then
-	log_test 1 0 "user 65534 cannot reach:$reach (a parent directory of $LAB_TMP is not searchable)"
-	lab_finish
-fi
-user() { as_nobody env DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" \
-	PVD_PRELOAD_LIB="$ubin/libpvd-preload.so" "$ubin/pvd" "$@"; }
+# The user runs copies of the client and the shim (lab_user_bin).
+lab_user_bin "$PVD" "$PVD_PRELOAD_LIB" || lab_finish
+user() { lab_as_nobody PVD_PRELOAD_LIB="$LAB_UBIN/libpvd-preload.so" "$LAB_UBIN/pvd" "$@"; }
 for x in a b; do
 	y=b; [ $x = b ] && y=a
 	src=$(user exec $x.example -- curl -sS -g -o /dev/null -w '%{local_ip}' --max-time 5 \

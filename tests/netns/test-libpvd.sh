@@ -79,12 +79,9 @@ out=$(probe bind A.Example.)
 log_test $? 0 "pvd_bind_socket A.Example.: bound to $va ($out)"
 
 # Unprivileged (SO_BINDTODEVICE for a socket's first binding, Linux >= 5.7):
-# copies of the probe and the library in $LAB_TMP (0755, see test-exec.sh).
-ubin=$LAB_TMP/bin
-mkdir -p "$ubin" && chmod 755 "$ubin" &&
-	install -m 0755 "$PROBE" "$BUILD/src/libpvd/libpvd.so.0" "$ubin/"
-out=$(ip netns exec "$host" setpriv --reuid=65534 --regid=65534 --clear-groups \
-	env DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" LD_LIBRARY_PATH="$ubin" "$ubin/libpvd-probe" list)
+# copies of the probe and the library (lab_user_bin).
+lab_user_bin "$PROBE" "$BUILD/src/libpvd/libpvd.so.0" &&
+	out=$(lab_as_nobody LD_LIBRARY_PATH="$LAB_UBIN" "$LAB_UBIN/libpvd-probe" list)
 log_test $? 0 "uid 65534: pvd_list and pvd_bind_socket, each source in its PvD's prefix"
 grep -c ' in-prefix$' <<<"$out" | grep -qx 2
 log_test $? 0 "uid 65534: both PvDs bound"

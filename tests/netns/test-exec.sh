@@ -55,6 +55,11 @@ export host PVD
 [ "$(complete_pvd pvd ex)" = exec ] && [ "$(complete_pvd pvd exec "")" = "a.example b.example" ] &&
 	[ "$(complete_pvd pvd show b)" = b.example ]
 log_test $? 0 "bash completion: commands, and PvD names from the daemon"
+[ "$(complete_pvd pvd co)" = connect ] && [ "$(complete_pvd pvd connect "")" = "a.example b.example" ] &&
+	[ "$(complete_pvd pvd connect a.example,)" = "a.example,b.example" ] &&
+	[ "$(complete_pvd pvd connect b.example,a)" = "b.example,a.example" ] &&
+	[[ " $(complete_pvd pvd connect a.example localh) " == *" localhost "* ]]
+log_test $? 0 "bash completion: connect's PvD list (each name once, after the last comma), then a host"
 pvd list --json | $PY -c 'import json,sys; d=json.load(sys.stdin); assert [p["Name"] for p in d] == ["a.example", "b.example"], d'
 log_test $? 0 "pvd list --json parses, two PvDs"
 pvd show --json a.example | $PY -c 'import json,sys; d=json.load(sys.stdin); assert d["Vrf"] == sys.argv[1] and "2001:db8:a::53" in d["DnsServers"], d' "$va"

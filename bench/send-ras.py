@@ -1,12 +1,16 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""send-ras.py --dev DEV FILE: send pre-built RAs back to back, from one process.
+"""send-ras.py --dev DEV [--step] FILE: send pre-built RAs from one process.
 
 FILE has one RA per line: "SRC HEX", SRC an IPv6 link-local source, HEX the
 ICMPv6 message as printed by tests/netns/ra.py --print (its checksum is
 recomputed here for SRC -> ff02::1).  Used by bench/run so that a batch of RAs
 costs one Python start, not one per RA; prints the send time of the first and
 the last RA (CLOCK_REALTIME, ns) on stdout.
+
+Back to back by default.  With --step, after each RA it prints "sent N" and
+waits for a line on stdin before the next: the caller paces the sending on
+what it observes (a receiver's socket queue), not on a timer.
 """
 import os
 import sys
@@ -17,10 +21,11 @@ import ra  # noqa: E402
 
 
 def main(argv):
-    if len(argv) != 3 or argv[0] != '--dev':
-        print('usage: send-ras.py --dev DEV FILE', file=sys.stderr)
+    step = len(argv) == 4 and argv[2] == '--step'
+    if len(argv) != (4 if step else 3) or argv[0] != '--dev':
+        print('usage: send-ras.py --dev DEV [--step] FILE', file=sys.stderr)
         return 2
-    dev, path = argv[1], argv[2]
+    dev, path = argv[1], argv[-1]
     dst = ra.in6('ff02::1')
     dst_mac = ra.multicast_mac(dst)
     sock, src_mac = ra.open_packet_socket(dev)
@@ -34,8 +39,13 @@ def main(argv):
             msg = ra.with_checksum(bytes.fromhex(hexmsg), src, dst, 'auto')
             frames.append(ra.frame(src_mac, dst_mac, src, dst, 255, msg))
     first = time.time_ns()
-    for fr in frames:
+    for i, fr in enumerate(frames):
         sock.send(fr)
+        if step:
+            print('sent', i + 1, flush=True)
+            if not sys.stdin.readline():
+                print('send-ras.py: stdin closed after', i + 1, 'RAs', file=sys.stderr)
+                return 1
     print(first, time.time_ns())
     return 0
 

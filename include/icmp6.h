@@ -12,6 +12,14 @@ int icmp6_open(void);
 /* One datagram: payload (from the ICMPv6 type byte), source, hop limit and
  * ifindex.  -EAGAIN when nothing is queued; -EBADMSG when the ancillary data
  * is missing (the packet cannot be validated). */
+/* Drop, in the kernel, every packet that arrives on one of `ifindexes`
+ * (a classic BPF filter replacing the previous one; n == 0 passes all).
+ * For the daemon's own sub-interfaces: ipvlan and macvlan hand each
+ * multicast RA of the parent to every one of them, so without it the socket
+ * queues one copy per sub-interface, and a burst overruns its buffer.
+ * -E2BIG when the program would be too long. */
+int icmp6_ignore_links(int fd, const int *ifindexes, size_t n);
+
 int icmp6_receive(int fd, uint8_t *buf, size_t size, size_t *ret_len,
 		  struct in6_addr *ret_src, int *ret_hop_limit, int *ret_ifindex);
 

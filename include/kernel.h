@@ -167,6 +167,10 @@ bool kernel_release_adopted_parent(struct kernel *k, int parent_ifindex);
  * reservations after a restart.  *ret_vrfs is malloc'd (NULL when *ret_n is 0). */
 int kernel_list_owned_vrfs(struct kernel *k, struct kvrf **ret_vrfs, size_t *ret_n);
 
+/* The ifindexes of every link we made (VRFs and sub-interfaces), in the
+ * order they were recorded.  *ret_ifindexes is malloc'd (NULL when *ret_n is 0). */
+int kernel_list_owned_ifindexes(struct kernel *k, int **ret_ifindexes, size_t *ret_n);
+
 /* May a new VRF be called `vrf` and use `table`?  False when a foreign link
  * has that name, another VRF uses that table, or the table holds any route
  * (IPv4 or IPv6, ours included), and when that cannot be found out.  Reads

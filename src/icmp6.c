@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <linux/filter.h>
 #include <netinet/icmp6.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -29,6 +30,28 @@ int icmp6_open(void)
 		return r;
 	}
 	return fd;
+}
+
+int icmp6_ignore_links(int fd, const int *ifindexes, size_t n)
+{
+	/* Load the arrival ifindex; per link "equal: drop"; else pass.  Two
+	 * instructions per link keep every jump within reach (8-bit offsets). */
+	struct sock_filter code[BPF_MAXINSNS];
+	struct sock_fprog prog = { .filter = code };
+	size_t k = 0;
+
+	if (n > (BPF_MAXINSNS - 2) / 2)
+		return -E2BIG;
+	code[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_IFINDEX));
+	for (size_t i = 0; i < n; i++) {
+		code[k++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ifindexes[i], 0, 1);
+		code[k++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, 0);
+	}
+	code[k++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, UINT32_MAX);
+	prog.len = (unsigned short)k;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		return -errno;
+	return 0;
 }
 
 int icmp6_receive(int fd, uint8_t *buf, size_t size, size_t *ret_len,

@@ -96,6 +96,8 @@ struct daemon {
 	uint64_t dropped[_NDISC_REASON_MAX];	/* whole RAs, by reason */
 	uint64_t ignored[_NDISC_REASON_MAX];	/* single options, by reason */
 	uint64_t not_managed;		/* RAs on links we do not manage */
+	int *own_links;			/* the ifindexes icmp_fd's filter drops */
+	size_t n_own_links;
 	struct dns_file *dns_files;	/* the resolv.conf files we wrote, by VRF */
 	size_t n_dns_files;
 	struct bus *bus;		/* NULL: running without D-Bus */
@@ -652,6 +654,32 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 	changed(w->data);
 }
 
+/* The socket's filter follows the links we made: their copies of the
+ * parent's RAs never reach the daemon (icmp6_ignore_links()); without it
+ * each RA would cost one read per sub-interface of ours on its link. */
+static void ignore_own_links(struct daemon *d)
+{
+	int *links = NULL;
+	size_t n = 0;
+	int r = kernel_list_owned_ifindexes(d->kernel, &links, &n);
+
+	if (r == 0 && n == d->n_own_links && (n == 0 || !memcmp(links, d->own_links, n * sizeof(*links)))) {
+		free(links);
+		return;
+	}
+	if (r == 0)
+		r = icmp6_ignore_links(d->icmp_fd, links, n);
+	if (r < 0) {
+		log_ratelimited(LOG_WARNING, "RA filter", 0, "cannot filter the RA copies of our %zu links: %s", n,
+				strerror(-r));
+		free(links);
+		return;
+	}
+	free(d->own_links);
+	d->own_links = links;
+	d->n_own_links = n;
+}
+
 static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
@@ -669,6 +697,7 @@ static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	r = kernel_reconcile(d->kernel, &want.state);
 	want_free(&want);
+	ignore_own_links(d);
 	if (r < 0) {
 		snprintf(d->last_error, sizeof(d->last_error), "reconciliation: %s", strerror(-r));
 		retry_later(d, r);
@@ -1484,6 +1513,7 @@ int main(int argc, char **argv)
 	info_sched_free(d.sched);
 	pvdinfo_table_free(d.info);
 	close(d.icmp_fd);
+	free(d.own_links);
 	kernel_close(d.kernel);
 	pvd_registry_free(d.registry);
 	for (size_t i = 0; i < d.n_dns_files; i++)

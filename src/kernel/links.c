@@ -851,6 +851,23 @@ int kernel_list_owned_vrfs(struct kernel *k, struct kvrf **ret_vrfs, size_t *ret
 	return 0;
 }
 
+int kernel_list_owned_ifindexes(struct kernel *k, int **ret_ifindexes, size_t *ret_n)
+{
+	const struct kernel_owned *o = k->owned.v;
+	int *v = NULL;
+
+	if (k->owned.n) {
+		v = calloc(k->owned.n, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < k->owned.n; i++)
+		v[i] = o[i].l.ifindex;
+	*ret_ifindexes = v;
+	*ret_n = k->owned.n;
+	return 0;
+}
+
 bool kernel_vrf_slot_usable(struct kernel *k, const char *vrf, uint32_t table)
 {
 	struct kernel_vec routes = { .size = sizeof(struct kernel_route) };

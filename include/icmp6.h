@@ -9,9 +9,6 @@
  * and the arrival interface of every packet.  Returns the fd or -errno. */
 int icmp6_open(void);
 
-/* One datagram: payload (from the ICMPv6 type byte), source, hop limit and
- * ifindex.  -EAGAIN when nothing is queued; -EBADMSG when the ancillary data
- * is missing (the packet cannot be validated). */
 /* Drop, in the kernel, every packet that arrives on one of `ifindexes`
  * (a classic BPF filter replacing the previous one; n == 0 passes all).
  * For the daemon's own sub-interfaces: ipvlan and macvlan hand each
@@ -20,6 +17,9 @@ int icmp6_open(void);
  * -E2BIG when the program would be too long. */
 int icmp6_ignore_links(int fd, const int *ifindexes, size_t n);
 
+/* One datagram: payload (from the ICMPv6 type byte), source, hop limit and
+ * ifindex.  -EAGAIN when nothing is queued; -EBADMSG when the ancillary data
+ * is missing (the packet cannot be validated). */
 int icmp6_receive(int fd, uint8_t *buf, size_t size, size_t *ret_len,
 		  struct in6_addr *ret_src, int *ret_hop_limit, int *ret_ifindex);
 

@@ -24,6 +24,7 @@ struct bus_counters {
 	const uint64_t *dropped;	/* [_NDISC_REASON_MAX]: whole RAs */
 	const uint64_t *ignored;	/* [_NDISC_REASON_MAX]: single options */
 	const uint64_t *not_managed;	/* RAs on links we do not manage */
+	const uint64_t *lost;		/* packets a full socket queue lost */
 	const uint64_t *reconciles;	/* completed kernel reconciliations */
 };
 

@@ -19,9 +19,11 @@ int icmp6_ignore_links(int fd, const int *ifindexes, size_t n);
 
 /* One datagram: payload (from the ICMPv6 type byte), source, hop limit and
  * ifindex.  -EAGAIN when nothing is queued; -EBADMSG when the ancillary data
- * is missing (the packet cannot be validated). */
+ * is missing (the packet cannot be validated).  *ret_lost is set to the
+ * kernel's count of packets lost so far because the socket's receive queue
+ * was full (SO_RXQ_OVFL, wrapping at 2^32), and left alone while it is 0. */
 int icmp6_receive(int fd, uint8_t *buf, size_t size, size_t *ret_len,
-		  struct in6_addr *ret_src, int *ret_hop_limit, int *ret_ifindex);
+		  struct in6_addr *ret_src, int *ret_hop_limit, int *ret_ifindex, uint32_t *ret_lost);
 
 /* A Router Solicitation (RFC 4861 §4.1) to ff02::2 on ifindex.  With `src`
  * (the link's link-local address) it is sent from there with a Source

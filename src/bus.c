@@ -580,6 +580,8 @@ static int manager_get_counters(sd_bus *bus, const char *path, const char *inter
 						   dropped ? b->counters.dropped[i] : b->counters.ignored[i]);
 		if (r >= 0 && dropped)
 			r = append_counter(reply, "link not managed", *b->counters.not_managed);
+		if (r >= 0 && dropped)
+			r = append_counter(reply, "receive queue full", *b->counters.lost);
 	}
 	if (r < 0)
 		return r;

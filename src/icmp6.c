@@ -18,13 +18,15 @@ int icmp6_open(void)
 		return -errno;
 	ICMP6_FILTER_SETBLOCKALL(&filter);
 	ICMP6_FILTER_SETPASS(ND_ROUTER_ADVERT, &filter);
-	/* RFC 4861 §6.1.2 needs the received hop limit; pktinfo tells the link. */
+	/* RFC 4861 §6.1.2 needs the received hop limit; pktinfo tells the link;
+	 * SO_RXQ_OVFL how many packets a full receive queue lost. */
 	if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof(filter)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(on)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) < 0 ||
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof(off)) < 0) {
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof(off)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) < 0) {
 		int r = -errno;
 		close(fd);
 		return r;
@@ -55,11 +57,12 @@ int icmp6_ignore_links(int fd, const int *ifindexes, size_t n)
 }
 
 int icmp6_receive(int fd, uint8_t *buf, size_t size, size_t *ret_len,
-		  struct in6_addr *ret_src, int *ret_hop_limit, int *ret_ifindex)
+		  struct in6_addr *ret_src, int *ret_hop_limit, int *ret_ifindex, uint32_t *ret_lost)
 {
 	union {
 		struct cmsghdr hdr;
-		uint8_t buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		uint8_t buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			    CMSG_SPACE(sizeof(uint32_t))];
 	} control;
 	struct sockaddr_in6 from;
 	struct iovec iov = { .iov_base = buf, .iov_len = size };
@@ -77,6 +80,10 @@ int icmp6_receive(int fd, uint8_t *buf, size_t size, size_t *ret_len,
 	if (msg.msg_flags & MSG_TRUNC)
 		return -EMSGSIZE;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		/* Sent only once the count is not 0; *ret_lost stays as it was. */
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL &&
+		    c->cmsg_len == CMSG_LEN(sizeof(uint32_t)))
+			memcpy(ret_lost, CMSG_DATA(c), sizeof(uint32_t));
 		if (c->cmsg_level != IPPROTO_IPV6)
 			continue;
 		if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len == CMSG_LEN(sizeof(int)))

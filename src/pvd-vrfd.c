@@ -96,6 +96,8 @@ struct daemon {
 	uint64_t dropped[_NDISC_REASON_MAX];	/* whole RAs, by reason */
 	uint64_t ignored[_NDISC_REASON_MAX];	/* single options, by reason */
 	uint64_t not_managed;		/* RAs on links we do not manage */
+	uint64_t lost;			/* packets a full socket queue lost */
+	uint32_t lost_seen;		/* the kernel's count when last read */
 	int *own_links;			/* the ifindexes icmp_fd's filter drops */
 	size_t n_own_links;
 	struct dns_file *dns_files;	/* the resolv.conf files we wrote, by VRF */
@@ -809,7 +811,16 @@ static void on_icmp6(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)revents;
 	for (int i = 0; i < 64; i++) {	/* bounded: let timers and netlink run too */
-		r = icmp6_receive(d->icmp_fd, buf, sizeof(buf), &len, &src, &hop_limit, &ifindex);
+		uint32_t lost = d->lost_seen;
+
+		r = icmp6_receive(d->icmp_fd, buf, sizeof(buf), &len, &src, &hop_limit, &ifindex, &lost);
+		if (lost != d->lost_seen) {
+			d->lost += (uint32_t)(lost - d->lost_seen);
+			d->lost_seen = lost;
+			log_ratelimited(LOG_WARNING, "RA socket full", 0,
+					"%" PRIu64 " packets lost so far: the RA socket's receive queue was full",
+					d->lost);
+		}
 		if (r == -EAGAIN || r == -EINTR)
 			return;
 		if (r < 0) {
@@ -1237,6 +1248,7 @@ static void write_stats(struct daemon *d)
 	fprintf(f, "pvds\t%zu\n", pvd_registry_count(d->registry));
 	fprintf(f, "reconciles\t%" PRIu64 "\n", d->reconciles);
 	fprintf(f, "ra-not-managed-link\t%" PRIu64 "\n", d->not_managed);
+	fprintf(f, "ra-lost-socket-full\t%" PRIu64 "\n", d->lost);
 	for (int i = 0; i < _NDISC_REASON_MAX; i++) {
 		if (d->dropped[i])
 			fprintf(f, "ra-dropped\t%s\t%" PRIu64 "\n", ndisc_reason_to_string(i), d->dropped[i]);
@@ -1479,7 +1491,7 @@ int main(int argc, char **argv)
 	 * without it (and its tests run without a bus): no system bus, or no
 	 * right to the name, is a warning, not a failure. */
 	const struct bus_counters counters = {
-		.dropped = d.dropped, .ignored = d.ignored, .not_managed = &d.not_managed,
+		.dropped = d.dropped, .ignored = d.ignored, .not_managed = &d.not_managed, .lost = &d.lost,
 		.reconciles = &d.reconciles,
 	};
 	r = bus_open(d.loop, d.registry, &counters, d.conf.run_dir, &d.bus);

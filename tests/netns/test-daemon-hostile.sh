@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Hostile RAs over the wire: each malformed class is dropped (or its bad
 # option ignored), counted by reason, and changes no kernel state; a flood of
-# random PvDs stays within the caps and the daemon's memory stays bounded.
+# random PvDs stays within the caps and the daemon's memory stays bounded; RAs
+# a full socket loses are counted.
 # Topology: see pvdlab.sh (rA only).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pvdlab.sh"
@@ -88,6 +89,23 @@ aliases=$(ip -n "$host" -d link show | grep -E 'alias')
 grep -qE 'alias a\.example$' <<<"$aliases" && grep -qE 'alias fe80::e%eth0$' <<<"$aliases" &&
 	! grep -qvE 'alias (a\.example|fe80::[0-9a-f]+%eth[01])$' <<<"$aliases"
 log_test $? 0 "no hostile name reached an interface alias"
+
+# A full socket: with the daemon stopped, a.example's RAs pile up in its
+# receive queue until the kernel drops them; once it reads again, the
+# daemon counts and logs what was lost.  Until then nothing was lost: the
+# copies of eth0's RAs from our sub-interface there are filtered out, which
+# the kernel does not count as lost.
+refresh_stats
+[ "$(stat_count ra-lost-socket-full)" = 0 ]
+log_test $? 0 "no RA lost to a full socket yet ($(stat_count ra-lost-socket-full))"
+kill -STOP "$LAB_PID"
+lab_ra_a --count 600 --interval 0.001
+kill -CONT "$LAB_PID"
+lost_some() { refresh_stats && [ "$(stat_count ra-lost-socket-full)" -gt 0 ] 2>/dev/null; }
+busywait 10000 lost_some
+log_test $? 0 "600 RAs to a stopped daemon: $(stat_count ra-lost-socket-full) lost to the full socket, counted"
+grep -q "packets lost so far: the RA socket's receive queue was full" "$LAB_LOG"
+log_test $? 0 "... and logged"
 
 # Flood: 100 RAs with random PvD names and prefixes.  Caps: 8 PvDs per link.
 rss0=$(awk '/VmRSS/ { print $2 }' "/proc/$LAB_PID/status")

@@ -291,19 +291,21 @@ static int kernel_link_change(struct kernel *k, struct rtnl_link *link, struct r
 static int kernel_table_flush(struct kernel *k, uint32_t table)
 {
 	struct kernel_vec routes = { .size = sizeof(struct kernel_route) };
+	struct kernel_route_batch b = KERNEL_ROUTE_BATCH_INIT;
 	struct kernel_route *rt = k->adopted_routes.v;
-	int first = 0;
+	int r;
 
 	for (size_t i = k->adopted_routes.n; i-- > 0;)
 		if (rt[i].table == table)
 			kernel_vec_remove(&k->adopted_routes, i);
-	first = kernel_routes_dump(k, table, &routes);
+	r = kernel_routes_dump(k, table, &routes);
 	rt = routes.v;
-	for (size_t i = 0; first == 0 && i < routes.n; i++)
+	for (size_t i = 0; r == 0 && i < routes.n; i++)
 		if (rt[i].proto == k->cfg.route_proto)
-			kernel_keep_first(&first, kernel_route_delete(k, &rt[i]));
+			kernel_route_delete(k, &rt[i], &b);
 	kernel_vec_done(&routes);
-	return first;
+	kernel_keep_first(&r, kernel_route_batch_end(k, &b));
+	return r;
 }
 
 /* Delete a link we made and forget it; with a VRF, our routes in its table. */

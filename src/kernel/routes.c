@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Routes (libmnl: RTA_EXPIRES, RTA_PREF) in the tables of our VRFs. */
 #include <errno.h>
-#include <syslog.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -148,8 +147,9 @@ const char *kernel_route_str(uint8_t family, uint32_t table, const struct in6_ad
  * was for.  The batch ends with kernel_route_batch_end: one line per table
  * that changed, rate-limited (RAs decide how often), instead of one line per
  * route (those are debug).
+ *
+ * What a route request's answer is about:
  */
-/* What a route request's answer is about. */
 struct kernel_route_req {
 	struct kernel_route rt;
 	const struct kroute *want;      /* NULL: a deletion */

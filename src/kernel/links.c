@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,24 @@ int kernel_links_refill(struct kernel *k)
 		log_error("cannot read the kernel's link list: %s", nl_geterror(r));
 		return kernel_nlerr(r);
 	}
+	kernel_owned_prune(k);
+	kernel_foreign_note(k);
+	return 0;
+}
+
+/*
+ * Make the link cache current for a reconciliation.  The events (events.c)
+ * keep it so: when none wait to be read on the monitor socket, a refill
+ * would read back what the cache holds, at the cost of dumping and parsing
+ * every link of the host, foreign ones included, on every RA.  Otherwise
+ * (unread events, lost ones: POLLERR, no event loop), refill.
+ */
+static int kernel_links_current(struct kernel *k)
+{
+	struct pollfd p = { .fd = mnl_socket_get_fd(k->mon), .events = POLLIN };
+
+	if (!k->loop || poll(&p, 1, 0) != 0)
+		return kernel_links_refill(k);
 	kernel_owned_prune(k);
 	kernel_foreign_note(k);
 	return 0;
@@ -690,7 +709,7 @@ int kernel_links_apply(struct kernel *k, const struct kernel_state *want)
 	bool changed = false;
 	int first = 0, r;
 
-	r = kernel_links_refill(k);
+	r = kernel_links_current(k);
 	if (r < 0)
 		return r;
 	kernel_keep_first(&first, kernel_links_remove(k, want, false, &changed));

@@ -2,7 +2,8 @@
 #pragma once
 /*
  * The reconciler's internals, shared by its files and nothing else:
- *   netlink.c  transport: one libmnl request socket, extended ACKs, dumps
+ *   netlink.c  transport: one libmnl request socket, pipelined requests,
+ *              extended ACKs, dumps
  *   links.c    the link cache, the record of owned links, VRFs,
  *              sub-interfaces, adoption
  *   addrs.c    addresses (and the IFA_PROTO probe)
@@ -49,6 +50,9 @@
 
 #define KERNEL_BUF_SIZE         (64 * 1024)     /* > any single dump skb */
 #define KERNEL_MSG_SIZE         1024            /* our address and route requests */
+#define KERNEL_WINDOW           64              /* requests in flight at once */
+#define KERNEL_TX_SIZE          (64 * 1024)     /* one batch: > KERNEL_WINDOW * KERNEL_MSG_SIZE */
+#define KERNEL_CTX_SIZE         128             /* what a request's callback gets back */
 #define KERNEL_EVENT_RCVBUF     (4 * 1024 * 1024)
 #define KERNEL_DUMP_TRIES       4
 #define KERNEL_EXTACK_MAX       256
@@ -124,6 +128,25 @@ struct kernel_owned {
 	bool adopted;
 };
 
+struct kernel;
+typedef int (*kernel_msg_fn)(const struct nlmsghdr *h, void *data);
+/* The answer to a queued request: r is 0 or the kernel's -errno (or the
+ * transport's), ext the kernel's extended ACK text ("" without); ctx the
+ * caller's bytes given to kernel_queue.  It must not queue requests. */
+typedef void (*kernel_done_fn)(struct kernel *k, int r, const char *ext, void *ctx);
+
+/* A request of the current batch (netlink.c). */
+struct kernel_pending {
+	uint32_t seq;
+	bool open;              /* sent or to be sent, not answered yet */
+	bool intr;              /* a dump part came with NLM_F_DUMP_INTR */
+	int r;                  /* a dump: the first error of `part` */
+	kernel_msg_fn part;     /* a dump: each part */
+	void *part_data;
+	kernel_done_fn done;
+	_Alignas(max_align_t) unsigned char ctx[KERNEL_CTX_SIZE];
+};
+
 struct kernel {
 	struct ev_loop *loop;
 	struct kernel_config cfg;
@@ -133,7 +156,12 @@ struct kernel {
 
 	struct mnl_socket *req;         /* requests and dumps, extended ACKs */
 	uint32_t seq;
-	char *req_buf;
+	char *req_buf;                  /* answers */
+	char *tx_buf;                   /* the batch: KERNEL_TX_SIZE */
+	size_t tx_len;
+	struct kernel_pending pending[KERNEL_WINDOW];
+	size_t n_pending, n_open;
+	bool waiting;                   /* in kernel_wait: callbacks running */
 
 	struct mnl_socket *mon;         /* RTNLGRP_LINK, _IPV6_IFADDR, _IPV6_ROUTE, _IPV4_ROUTE */
 	char *mon_buf;
@@ -155,8 +183,6 @@ struct kernel {
 	bool cache_stale;
 };
 
-typedef int (*kernel_msg_fn)(const struct nlmsghdr *h, void *data);
-
 /* What kernel_dump hands its kernel_msg_fn: where to append, and the filter
  * the kernel was asked for (0: none), applied again for kernels without
  * strict checking. */
@@ -175,6 +201,11 @@ __attribute__((format(printf, 3, 4)))
 int kernel_fail(int r, const char *ext, const char *fmt, ...);
 const char *kernel_in6_str(const struct in6_addr *a, char buf[INET6_ADDRSTRLEN]);
 int kernel_nlerr(int nlerr);
+/* Queue a request (a copy of nlh and of ctx); its answer goes to `done`
+ * from kernel_wait, called by the caller before ctx's pointers go stale, or
+ * earlier when the batch is full. */
+void kernel_queue(struct kernel *k, struct nlmsghdr *nlh, kernel_done_fn done, const void *ctx, size_t ctxlen);
+void kernel_wait(struct kernel *k);
 int kernel_talk(struct kernel *k, struct nlmsghdr *nlh, kernel_msg_fn fn, void *data,
 		char *ext, size_t extlen);
 int kernel_dump(struct kernel *k, uint16_t type, uint8_t family, uint32_t table, int ifindex,
@@ -209,7 +240,20 @@ bool kernel_route_parse(const struct nlmsghdr *h, struct kernel_route *ret);
 bool kernel_route_same_key(const struct kernel_route *rt, uint8_t family, uint32_t table,
 		const struct in6_addr *dst, uint8_t plen, uint32_t metric);
 int kernel_routes_dump(struct kernel *k, uint32_t table, struct kernel_vec *vec);
-int kernel_route_delete(struct kernel *k, const struct kernel_route *rt);
+/* Route requests of one reconciliation stage, pipelined: the first error
+ * of their answers, and what changed per table for the log. */
+struct kernel_route_tally {
+	uint32_t table;
+	unsigned added, removed;
+};
+struct kernel_route_batch {
+	int first;
+	struct kernel_vec tally;        /* struct kernel_route_tally */
+};
+#define KERNEL_ROUTE_BATCH_INIT { .tally = { .size = sizeof(struct kernel_route_tally) } }
+void kernel_route_delete(struct kernel *k, const struct kernel_route *rt, struct kernel_route_batch *b);
+/* Wait for the batch's answers, log its summary; its first error or 0. */
+int kernel_route_batch_end(struct kernel *k, struct kernel_route_batch *b);
 /* "route 2001:db8::/64 table 1001", "route default via fe80::1 table 1001",
  * "IPv4 route default table 1001" */
 const char *kernel_route_str(uint8_t family, uint32_t table, const struct in6_addr *dst, uint8_t plen,

@@ -81,7 +81,8 @@ int kernel_open(struct ev_loop *loop, const struct kernel_config *cfg, const str
 	k->userdata = userdata;
 	k->req_buf = malloc(KERNEL_BUF_SIZE);
 	k->mon_buf = malloc(KERNEL_BUF_SIZE);
-	if (!k->req_buf || !k->mon_buf) {
+	k->tx_buf = malloc(KERNEL_TX_SIZE);
+	if (!k->req_buf || !k->mon_buf || !k->tx_buf) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -152,6 +153,7 @@ struct kernel *kernel_close(struct kernel *k)
 		mnl_socket_close(k->req);
 	free(k->mon_buf);
 	free(k->req_buf);
+	free(k->tx_buf);
 	kernel_vec_done(&k->owned);
 	kernel_vec_done(&k->adopted_routes);
 	kernel_vec_done(&k->adopted_addrs);

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,24 @@ int kernel_links_refill(struct kernel *k)
 	return 0;
 }
 
+/*
+ * Make the link cache current for a reconciliation.  The events (events.c)
+ * keep it so: when none wait to be read on the monitor socket, a refill
+ * would read back what the cache holds, at the cost of dumping and parsing
+ * every link of the host, foreign ones included, on every RA.  Otherwise
+ * (unread events, lost ones: POLLERR, no event loop), refill.
+ */
+static int kernel_links_current(struct kernel *k)
+{
+	struct pollfd p = { .fd = mnl_socket_get_fd(k->mon), .events = POLLIN };
+
+	if (!k->loop || poll(&p, 1, 0) != 0)
+		return kernel_links_refill(k);
+	kernel_owned_prune(k);
+	kernel_foreign_note(k);
+	return 0;
+}
+
 bool kernel_flags_up(unsigned flags)
 {
 	return (flags & IFF_UP) && (flags & IFF_LOWER_UP);
@@ -291,19 +310,21 @@ static int kernel_link_change(struct kernel *k, struct rtnl_link *link, struct r
 static int kernel_table_flush(struct kernel *k, uint32_t table)
 {
 	struct kernel_vec routes = { .size = sizeof(struct kernel_route) };
+	struct kernel_route_batch b = KERNEL_ROUTE_BATCH_INIT;
 	struct kernel_route *rt = k->adopted_routes.v;
-	int first = 0;
+	int r;
 
 	for (size_t i = k->adopted_routes.n; i-- > 0;)
 		if (rt[i].table == table)
 			kernel_vec_remove(&k->adopted_routes, i);
-	first = kernel_routes_dump(k, table, &routes);
+	r = kernel_routes_dump(k, table, &routes);
 	rt = routes.v;
-	for (size_t i = 0; first == 0 && i < routes.n; i++)
+	for (size_t i = 0; r == 0 && i < routes.n; i++)
 		if (rt[i].proto == k->cfg.route_proto)
-			kernel_keep_first(&first, kernel_route_delete(k, &rt[i]));
+			kernel_route_delete(k, &rt[i], &b);
 	kernel_vec_done(&routes);
-	return first;
+	kernel_keep_first(&r, kernel_route_batch_end(k, &b));
+	return r;
 }
 
 /* Delete a link we made and forget it; with a VRF, our routes in its table. */
@@ -688,7 +709,7 @@ int kernel_links_apply(struct kernel *k, const struct kernel_state *want)
 	bool changed = false;
 	int first = 0, r;
 
-	r = kernel_links_refill(k);
+	r = kernel_links_current(k);
 	if (r < 0)
 		return r;
 	kernel_keep_first(&first, kernel_links_remove(k, want, false, &changed));

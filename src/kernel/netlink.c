@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Netlink transport: one request socket (libmnl), extended ACKs, dumps. */
+/* Netlink transport: one request socket (libmnl), pipelined requests, extended ACKs, dumps. */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -80,7 +81,19 @@ int kernel_nlerr(int nlerr)
 
 /* ---- netlink transport (libmnl) ---- */
 
-typedef int (*kernel_msg_fn)(const struct nlmsghdr *h, void *data);
+/*
+ * Requests are pipelined: kernel_queue() appends one to a batch and records
+ * its sequence number and what its answer is about; kernel_wait() sends the
+ * whole batch in one datagram and reads the answers, handing each to its
+ * request's callback.  The kernel handles the messages of a datagram in
+ * order, each as if sent alone (an error in one does not stop the next), and
+ * answers them in that order: so a request sees the effect of every earlier
+ * one, as it would have, synchronously, and a route still finds the device
+ * or table an earlier request made.  A batch holds KERNEL_WINDOW requests
+ * at most, which bounds the answers queued at once in the socket's receive
+ * buffer.  kernel_talk() is one request waited for at once, and the only way
+ * to dump: the kernel serves one dump at a time per socket.
+ */
 
 /* The NLMSGERR_ATTR_MSG of an error ACK, if the kernel sent one. */
 static void kernel_extack(const struct nlmsghdr *h, char *ext, size_t extlen)
@@ -89,7 +102,7 @@ static void kernel_extack(const struct nlmsghdr *h, char *ext, size_t extlen)
 	const struct nlattr *attr;
 	size_t off = sizeof(*err);
 
-	if (!ext || !extlen || !(h->nlmsg_flags & NLM_F_ACK_TLVS))
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
 	/* Without NETLINK_CAP_ACK the request is echoed before the TLVs. */
 	if (!(h->nlmsg_flags & NLM_F_CAPPED))
@@ -105,75 +118,176 @@ static void kernel_extack(const struct nlmsghdr *h, char *ext, size_t extlen)
 	}
 }
 
-/*
- * Send one request and read its answer: the ACK, or for a dump every part
- * (handed to fn) up to NLMSG_DONE.  Returns 0 or the kernel's -errno with
- * its extack message in ext; -EAGAIN when a dump was interrupted by a
- * change (NLM_F_DUMP_INTR) and must be redone.
- */
-int kernel_talk(struct kernel *k, struct nlmsghdr *nlh, kernel_msg_fn fn, void *data,
-		       char *ext, size_t extlen)
+static void kernel_finish(struct kernel *k, struct kernel_pending *p, int r, const char *ext)
 {
-	uint32_t seq = ++k->seq;
-	/* Not from the flags: NLM_F_DUMP's bits double as REPLACE/EXCL on NEW requests. */
-	bool dump = (nlh->nlmsg_type & 3) == 2 && (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-	bool intr = false;
-	int ret = 0;
+	p->open = false;
+	k->n_open--;
+	p->done(k, r, ext, p->ctx);
+}
 
-	if (ext && extlen)
-		ext[0] = '\0';
-	nlh->nlmsg_seq = seq;
-	nlh->nlmsg_pid = 0;
-	nlh->nlmsg_flags |= NLM_F_REQUEST | (dump ? 0 : NLM_F_ACK);
-	if (mnl_socket_sendto(k->req, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
+/* The open request an answer belongs to: sequence numbers of a batch are
+ * consecutive.  NULL for an answer to an abandoned request. */
+static struct kernel_pending *kernel_pending_find(struct kernel *k, uint32_t seq)
+{
+	uint32_t i = seq - k->pending[0].seq;
 
-	for (;;) {
+	return i < k->n_pending && k->pending[i].open ? &k->pending[i] : NULL;
+}
+
+static void kernel_answer(struct kernel *k, const struct nlmsghdr *h)
+{
+	struct kernel_pending *p = kernel_pending_find(k, h->nlmsg_seq);
+	char ext[KERNEL_EXTACK_MAX] = "";
+
+	if (!p)
+		return;
+	if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+		p->intr = true;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *err = mnl_nlmsg_get_payload(h);
+
+		if (h->nlmsg_len < mnl_nlmsg_size(sizeof(*err)))
+			kernel_finish(k, p, -EBADMSG, "");
+		else if (err->error == 0)
+			kernel_finish(k, p, p->r, "");
+		else {
+			kernel_extack(h, ext, sizeof(ext));
+			kernel_finish(k, p, err->error, ext);
+		}
+		return;
+	}
+	if (h->nlmsg_type == NLMSG_DONE) {
+		int e = 0;
+
+		if (h->nlmsg_len >= mnl_nlmsg_size(sizeof(int)))
+			memcpy(&e, mnl_nlmsg_get_payload(h), sizeof(e));
+		/* An interrupted dump may be inconsistent: redo it. */
+		kernel_finish(k, p, e < 0 ? e : p->r == 0 && p->intr ? -EAGAIN : p->r, "");
+		return;
+	}
+	if (h->nlmsg_type < NLMSG_MIN_TYPE || !p->part || p->r < 0)
+		return;
+	/* On an error, keep reading to the end of the answer. */
+	p->r = p->part(h, p->part_data);
+	if (p->r > 0)
+		p->r = 0;
+}
+
+/* Every request still open fails with r: its answer will never come. */
+static void kernel_fail_open(struct kernel *k, int r)
+{
+	for (size_t i = 0; i < k->n_pending; i++)
+		if (k->pending[i].open)
+			kernel_finish(k, &k->pending[i], r, "");
+}
+
+void kernel_wait(struct kernel *k)
+{
+	if (k->n_pending == 0)
+		return;
+	assert(!k->waiting);
+	k->waiting = true;
+	k->n_open = k->n_pending;
+	while (mnl_socket_sendto(k->req, k->tx_buf, k->tx_len) < 0) {
+		if (errno != EINTR) {
+			kernel_fail_open(k, -errno);
+			break;
+		}
+	}
+	while (k->n_open > 0) {
 		const struct nlmsghdr *h;
 		ssize_t n;
 		int len;
 
 		n = mnl_socket_recvfrom(k->req, k->req_buf, KERNEL_BUF_SIZE);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
+			/* ENOBUFS: answers were dropped, so requests may
+			 * have done what nobody heard of; the cache must
+			 * be refilled from the kernel. */
+			if (errno == ENOBUFS)
+				kernel_cache_invalidate(k);
+			kernel_fail_open(k, -errno);
+			break;
 		}
 		len = (int)n;
-		for (h = (const struct nlmsghdr *)k->req_buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
-			if (h->nlmsg_seq != seq)
-				continue;       /* an answer to an earlier, abandoned request */
-			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
-				intr = true;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *err = mnl_nlmsg_get_payload(h);
-
-				if (h->nlmsg_len < mnl_nlmsg_size(sizeof(*err)))
-					return -EBADMSG;
-				if (err->error == 0)
-					return ret;
-				kernel_extack(h, ext, extlen);
-				return err->error;
-			}
-			if (h->nlmsg_type == NLMSG_DONE) {
-				if (h->nlmsg_len >= mnl_nlmsg_size(sizeof(int))) {
-					int e = *(const int *)mnl_nlmsg_get_payload(h);
-
-					if (e < 0)
-						return e;
-				}
-				return ret == 0 && intr ? -EAGAIN : ret;
-			}
-			if (h->nlmsg_type < NLMSG_MIN_TYPE)
-				continue;
-			if (fn && ret == 0) {
-				int r = fn(h, data);
-
-				if (r < 0)
-					ret = r;        /* keep reading to the end of the answer */
-			}
-		}
+		for (h = (const struct nlmsghdr *)k->req_buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len))
+			kernel_answer(k, h);
 	}
+	k->n_pending = 0;
+	k->tx_len = 0;
+	k->waiting = false;
+}
+
+static void kernel_submit(struct kernel *k, struct nlmsghdr *nlh, kernel_msg_fn part, void *part_data,
+			  kernel_done_fn done, const void *ctx, size_t ctxlen)
+{
+	size_t len = NLMSG_ALIGN(nlh->nlmsg_len);
+	struct kernel_pending *p;
+
+	assert(!k->waiting && ctxlen <= sizeof(p->ctx) && len <= KERNEL_TX_SIZE);
+	if (k->n_pending == KERNEL_WINDOW || k->tx_len + len > KERNEL_TX_SIZE)
+		kernel_wait(k);
+	p = &k->pending[k->n_pending++];
+	*p = (struct kernel_pending) {
+		.seq = ++k->seq,
+		.open = true,
+		.part = part,
+		.part_data = part_data,
+		.done = done,
+	};
+	memcpy(p->ctx, ctx, ctxlen);
+	nlh->nlmsg_seq = p->seq;
+	nlh->nlmsg_pid = 0;
+	/* Not from the flags: NLM_F_DUMP's bits double as REPLACE/EXCL on NEW requests. */
+	if ((nlh->nlmsg_type & 3) == 2 && (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP)
+		nlh->nlmsg_flags |= NLM_F_REQUEST;
+	else
+		nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	memset(k->tx_buf + k->tx_len, 0, len);
+	memcpy(k->tx_buf + k->tx_len, nlh, nlh->nlmsg_len);
+	k->tx_len += len;
+}
+
+void kernel_queue(struct kernel *k, struct nlmsghdr *nlh, kernel_done_fn done, const void *ctx, size_t ctxlen)
+{
+	kernel_submit(k, nlh, NULL, NULL, done, ctx, ctxlen);
+}
+
+struct kernel_talk_result {
+	int r;
+	char *ext;
+	size_t extlen;
+};
+
+static void kernel_talk_done(struct kernel *k, int r, const char *ext, void *ctx)
+{
+	struct kernel_talk_result *t;
+
+	(void)k;
+	memcpy(&t, ctx, sizeof(t));
+	t->r = r;
+	if (t->ext && t->extlen)
+		snprintf(t->ext, t->extlen, "%s", ext);
+}
+
+/*
+ * Send one request and wait for its answer (and for the requests queued
+ * before it): the ACK, or for a dump every part (handed to fn) up to
+ * NLMSG_DONE.  Returns 0 or the kernel's -errno with its extack message in
+ * ext; -EAGAIN when a dump was interrupted by a change (NLM_F_DUMP_INTR) and
+ * must be redone.
+ */
+int kernel_talk(struct kernel *k, struct nlmsghdr *nlh, kernel_msg_fn fn, void *data, char *ext, size_t extlen)
+{
+	struct kernel_talk_result t = { .ext = ext, .extlen = extlen }, *tp = &t;
+
+	if (ext && extlen)
+		ext[0] = '\0';
+	kernel_submit(k, nlh, fn, data, kernel_talk_done, &tp, sizeof(tp));
+	kernel_wait(k);
+	return t.r;
 }
 
 /* Dump one family's addresses or routes into vec (appending), retrying an

@@ -140,24 +140,100 @@ const char *kernel_route_str(uint8_t family, uint32_t table, const struct in6_ad
 	return buf;
 }
 
-/* RTM_NEWROUTE from `want`, or RTM_DELROUTE of `rt` (want NULL). */
-static int kernel_route_send(struct kernel *k, uint16_t type, uint16_t flags, const struct kernel_route *rt,
-			     const struct kroute *want, char *ext, size_t extlen)
+/*
+ * Route requests are pipelined (netlink.c): each one's answer comes back
+ * to kernel_route_done with what it was about, which handles it as a
+ * synchronous request would have been, logging a failure with the route it
+ * was for.  The batch ends with kernel_route_batch_end: one line per table
+ * that changed, rate-limited (RAs decide how often), instead of one line per
+ * route (those are debug).
+ *
+ * What a route request's answer is about:
+ */
+struct kernel_route_req {
+	struct kernel_route rt;
+	const struct kroute *want;      /* NULL: a deletion */
+	bool replace;                   /* our own route with that key is there */
+	struct kernel_route_batch *batch;
+};
+
+static void kernel_route_tally(struct kernel_route_batch *b, uint32_t table, bool added)
 {
+	struct kernel_route_tally *t = b->tally.v;
+	size_t i;
+
+	for (i = 0; i < b->tally.n && t[i].table != table; i++)
+		;
+	if (i == b->tally.n) {
+		t = kernel_vec_push(&b->tally);
+		if (!t)
+			return;         /* only the summary line loses it */
+		t->table = table;
+	} else {
+		t = &t[i];
+	}
+	if (added)
+		t->added++;
+	else
+		t->removed++;
+}
+
+static void kernel_route_done(struct kernel *k, int r, const char *ext, void *ctx)
+{
+	const struct kernel_route_req *q = ctx;
+	const struct kernel_route *rt = &q->rt;
+	const struct kroute *w = q->want;
+	char s[128];
+
+	kernel_route_str(rt->family, rt->table, &rt->dst, rt->plen, &rt->gw, s, sizeof(s));
+	if (!w) {
+		/* ESRCH, ENOENT: gone already (with its device, or expired). */
+		if (r < 0 && r != -ESRCH && r != -ENOENT) {
+			kernel_keep_first(&q->batch->first, kernel_fail(r, ext, "delete %s", s));
+			return;
+		}
+		kernel_cache_route_update(k, RTM_DELROUTE, 0, rt, NULL);
+		if (r == 0) {
+			log_debug("removed %s", s);
+			kernel_route_tally(q->batch, rt->table, false);
+		}
+		return;
+	}
+	if (r < 0) {
+		kernel_keep_first(&q->batch->first, kernel_fail(r, ext, "add %s", s));
+		return;
+	}
+	kernel_cache_route_update(k, RTM_NEWROUTE, q->replace ? NLM_F_REPLACE : 0, rt, NULL);
+	if (q->replace) {
+		log_debug("refreshed %s", s);
+		return;
+	}
+	log_debug("added %s%s%s%s metric %u", w->unreachable ? "unreachable " : "", s, w->unreachable ? "" : " dev ",
+		  w->unreachable ? "" : w->dev, rt->metric);
+	kernel_route_tally(q->batch, rt->table, true);
+}
+
+/* Queue RTM_NEWROUTE of q->rt from q->want, or RTM_DELROUTE of q->rt (want NULL). */
+static void kernel_route_queue(struct kernel *k, const struct kernel_route_req *q)
+{
+	const struct kernel_route *rt = &q->rt;
+	const struct kroute *want = q->want;
 	size_t alen = kernel_family_addr_len(rt->family);
 	char buf[KERNEL_MSG_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
 
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_type = want ? RTM_NEWROUTE : RTM_DELROUTE;
+	/* Replace only our own route; otherwise refuse to merge with one
+	 * that appeared since the cache last heard of the table. */
+	nlh->nlmsg_flags = want ? NLM_F_CREATE | (q->replace ? NLM_F_REPLACE : NLM_F_EXCL) : 0;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = rt->family;
 	rtm->rtm_dst_len = rt->plen;
 	rtm->rtm_table = rt->table < 256 ? (uint8_t)rt->table : RT_TABLE_UNSPEC;
 	rtm->rtm_protocol = k->cfg.route_proto;
 	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = want ? (want->unreachable ? RTN_UNREACHABLE : RTN_UNICAST) : rt->type;
+	rtm->rtm_type = rt->type;
 	mnl_attr_put_u32(nlh, RTA_TABLE, rt->table);
 	mnl_attr_put(nlh, RTA_DST, alen, &rt->dst);
 	if (!IN6_IS_ADDR_UNSPECIFIED(&rt->gw))
@@ -167,30 +243,34 @@ static int kernel_route_send(struct kernel *k, uint16_t type, uint16_t flags, co
 	mnl_attr_put_u32(nlh, RTA_PRIORITY, rt->metric);
 	if (want) {
 		if (!want->unreachable)
-			mnl_attr_put_u8(nlh, RTA_PREF, kernel_pref(want->pref));
+			mnl_attr_put_u8(nlh, RTA_PREF, rt->pref);
 		/* RTA_EXPIRES: seconds; the kernel turns it into RTF_EXPIRES. */
 		if (want->lifetime != UINT32_MAX)
 			mnl_attr_put_u32(nlh, RTA_EXPIRES, want->lifetime);
 	}
-	return kernel_talk(k, nlh, NULL, NULL, ext, extlen);
+	kernel_queue(k, nlh, kernel_route_done, q, sizeof(*q));
 }
 
-/* Delete `route` (which may be an entry of the cache) and drop it from the cache. */
-int kernel_route_delete(struct kernel *k, const struct kernel_route *route)
+/* Delete `route` (which may be an entry of the cache; the answer drops it
+ * from the cache). */
+void kernel_route_delete(struct kernel *k, const struct kernel_route *route, struct kernel_route_batch *b)
 {
-	const struct kernel_route rt = *route;
-	char ext[KERNEL_EXTACK_MAX], s[128];
-	int r;
+	const struct kernel_route_req q = { .rt = *route, .batch = b };
 
-	r = kernel_route_send(k, RTM_DELROUTE, 0, &rt, NULL, ext, sizeof(ext));
-	kernel_route_str(rt.family, rt.table, &rt.dst, rt.plen, &rt.gw, s, sizeof(s));
-	if (r < 0 && r != -ESRCH && r != -ENOENT)
-		return kernel_fail(r, ext, "delete %s", s);
-	kernel_cache_route_update(k, RTM_DELROUTE, 0, &rt, NULL);
-	if (r == 0)
-		log_info("removed %s", s);
-	/* else gone already (with its device, or expired) */
-	return 0;
+	kernel_route_queue(k, &q);
+}
+
+int kernel_route_batch_end(struct kernel *k, struct kernel_route_batch *b)
+{
+	const struct kernel_route_tally *t;
+
+	kernel_wait(k);
+	t = b->tally.v;
+	for (size_t i = 0; i < b->tally.n; i++)
+		log_ratelimited(LOG_INFO, "routes changed", (int)t[i].table, "routes in table %u: %u added, %u removed",
+				t[i].table, t[i].added, t[i].removed);
+	kernel_vec_done(&b->tally);
+	return b->first;
 }
 
 bool kernel_route_same_key(const struct kernel_route *rt, uint8_t family, uint32_t table,
@@ -198,6 +278,11 @@ bool kernel_route_same_key(const struct kernel_route *rt, uint8_t family, uint32
 {
 	return rt->family == family && rt->table == table && rt->plen == plen && rt->metric == metric &&
 	       IN6_ARE_ADDR_EQUAL(&rt->dst, dst);
+}
+
+static const char *kernel_route_want_str(const struct kroute *w, char *buf, size_t len)
+{
+	return kernel_route_str(w->family, w->table, &w->dst, w->plen, &w->gw, buf, len);
 }
 
 bool kernel_route_wanted(const struct kernel_state *want, const struct kernel_route *rt)
@@ -247,59 +332,54 @@ static bool kernel_route_current(const struct kernel_route *cur, const struct ke
 	return !kernel_lifetime_stale(cur->expires, w->lifetime, now);
 }
 
-static int kernel_route_apply(struct kernel *k, const struct kroute *w, uint64_t now)
+static int kernel_route_apply(struct kernel *k, const struct kroute *w, uint64_t now, struct kernel_route_batch *b)
 {
-	struct kernel_route rt = {
-		.family = w->family,
-		.table = w->table,
-		.dst = w->dst,
-		.gw = w->gw,
-		.plen = w->plen,
-		.proto = k->cfg.route_proto,
-		.type = w->unreachable ? RTN_UNREACHABLE : RTN_UNICAST,
-		.pref = w->unreachable ? ICMPV6_ROUTER_PREF_MEDIUM : kernel_pref(w->pref),
-		.metric = kernel_metric(w->metric),
-		.expires = w->lifetime == UINT32_MAX ? KERNEL_FOREVER : now + (uint64_t)w->lifetime * 1000,
+	struct kernel_route_req q = {
+		.rt = {
+			.family = w->family,
+			.table = w->table,
+			.dst = w->dst,
+			.gw = w->gw,
+			.plen = w->plen,
+			.proto = k->cfg.route_proto,
+			.type = w->unreachable ? RTN_UNREACHABLE : RTN_UNICAST,
+			.pref = w->unreachable ? ICMPV6_ROUTER_PREF_MEDIUM : kernel_pref(w->pref),
+			.metric = kernel_metric(w->metric),
+			.expires = w->lifetime == UINT32_MAX ? KERNEL_FOREVER : now + (uint64_t)w->lifetime * 1000,
+		},
+		.want = w,
+		.batch = b,
 	};
+	struct kernel_route *rt = &q.rt;
 	const struct kernel_route *h = k->cache_routes.v, *cur = NULL;
-	char ext[KERNEL_EXTACK_MAX], s[128];
-	const struct kernel_owned *o = NULL;
 	const char *bad = kernel_route_invalid(w);
-	int r;
+	char s[128];
 
-	kernel_route_str(w->family, w->table, &w->dst, w->plen, &w->gw, s, sizeof(s));
 	if (bad)
-		return kernel_fail(-EINVAL, NULL, "add %s: %s", s, bad);
+		return kernel_fail(-EINVAL, NULL, "add %s: %s", kernel_route_want_str(w, s, sizeof(s)), bad);
 	if (!kernel_table_owned(k, w->table))
-		return kernel_fail(-EINVAL, NULL, "add %s: no VRF we made has that table", s);
+		return kernel_fail(-EINVAL, NULL, "add %s: no VRF we made has that table",
+				   kernel_route_want_str(w, s, sizeof(s)));
 	if (!w->unreachable) {
-		o = kernel_owned_by_name(k, w->dev);
+		const struct kernel_owned *o = kernel_owned_by_name(k, w->dev);
+
 		if (!o)
-			return kernel_fail(-ENODEV, NULL, "add %s dev '%s': not a link we made", s, w->dev);
-		rt.oif = o->l.ifindex;
+			return kernel_fail(-ENODEV, NULL, "add %s dev '%s': not a link we made",
+					   kernel_route_want_str(w, s, sizeof(s)), w->dev);
+		rt->oif = o->l.ifindex;
 	}
 	for (size_t i = 0; i < k->cache_routes.n; i++) {
-		if (!kernel_route_same_key(&h[i], rt.family, rt.table, &rt.dst, rt.plen, rt.metric))
+		if (!kernel_route_same_key(&h[i], rt->family, rt->table, &rt->dst, rt->plen, rt->metric))
 			continue;
 		if (h[i].proto != k->cfg.route_proto)
 			return kernel_fail(-EEXIST, NULL, "add %s metric %u: a route with protocol %u is in the way",
-					   s, rt.metric, h[i].proto);
+					   kernel_route_want_str(w, s, sizeof(s)), rt->metric, h[i].proto);
 		cur = &h[i];
 	}
-	if (cur && kernel_route_current(cur, &rt, w, now))
+	if (cur && kernel_route_current(cur, rt, w, now))
 		return 0;
-	/* Replace only our own route; otherwise refuse to merge with one
-	 * that appeared since the cache last heard of the table. */
-	r = kernel_route_send(k, RTM_NEWROUTE, NLM_F_CREATE | (cur ? NLM_F_REPLACE : NLM_F_EXCL), &rt, w,
-			      ext, sizeof(ext));
-	if (r < 0)
-		return kernel_fail(r, ext, "add %s", s);
-	kernel_cache_route_update(k, RTM_NEWROUTE, cur ? NLM_F_REPLACE : 0, &rt, NULL);
-	if (cur)
-		log_debug("refreshed %s", s);
-	else
-		log_info("added %s%s%s%s metric %u", w->unreachable ? "unreachable " : "", s,
-			 w->unreachable ? "" : " dev ", w->unreachable ? "" : w->dev, rt.metric);
+	q.replace = cur != NULL;
+	kernel_route_queue(k, &q);
 	return 0;
 }
 
@@ -320,34 +400,35 @@ static bool kernel_route_duplicate(const struct kernel_state *want, size_t i)
 
 int kernel_routes_reconcile(struct kernel *k, const struct kernel_state *want)
 {
+	struct kernel_route_batch b = KERNEL_ROUTE_BATCH_INIT;
 	uint64_t now = kernel_now_ms();
-	int first = 0, r;
+	int r;
 
 	r = kernel_cache_sync(k);
 	if (r < 0)
 		return r;
-	/* Backwards: a deletion drops the cache entry. */
+	/* Backwards: the answers to deletions (read when a batch fills)
+	 * drop cache entries, all of them above i. */
 	for (size_t i = k->cache_routes.n; i-- > 0;) {
 		const struct kernel_route *h = (const struct kernel_route *)k->cache_routes.v + i;
 
 		if (!kernel_route_ours(k, h) || kernel_route_wanted(want, h) || kernel_route_adopted(k, h))
 			continue;
-		kernel_keep_first(&first, kernel_route_delete(k, h));
+		kernel_route_delete(k, h, &b);
 	}
 	for (size_t i = 0; i < want->n_routes; i++) {
 		const struct kroute *w = &want->routes[i];
 		char s[128];
 
 		if (kernel_route_duplicate(want, i)) {
-			kernel_route_str(w->family, w->table, &w->dst, w->plen, &w->gw, s, sizeof(s));
-			kernel_keep_first(&first, kernel_fail(-EINVAL, NULL,
+			kernel_keep_first(&b.first, kernel_fail(-EINVAL, NULL,
 					  "add %s metric %u: another wanted route has the same table, prefix and metric",
-					  s, kernel_metric(w->metric)));
+					  kernel_route_want_str(w, s, sizeof(s)), kernel_metric(w->metric)));
 			continue;
 		}
-		kernel_keep_first(&first, kernel_route_apply(k, w, now));
+		kernel_keep_first(&b.first, kernel_route_apply(k, w, now, &b));
 	}
-	return first;
+	return kernel_route_batch_end(k, &b);
 }
 
 bool kernel_release_adopted_routes(struct kernel *k, uint32_t table, const struct in6_addr *dst, uint8_t plen,

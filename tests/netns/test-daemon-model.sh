@@ -138,7 +138,7 @@ for i in 0 1 2; do
 		log_test $? 0 "$n: its RIO route ${rios[$i]} in every sample"
 	fi
 done
-# kernel.c logs "removed route default via fe80::a table 1001" for each
+# src/kernel/routes.c logs (at debug) "removed route default via fe80::a table 1001" for each
 # route it deletes; nothing was withdrawn, so nothing may be deleted.
 removed=$(grep -c 'removed route' "$LAB_LOG")
 [ "$removed" -eq 0 ]

@@ -19,11 +19,14 @@ int icmp6_ignore_links(int fd, const int *ifindexes, size_t n);
 
 /* One datagram: payload (from the ICMPv6 type byte), source, hop limit and
  * ifindex.  -EAGAIN when nothing is queued; -EBADMSG when the ancillary data
- * is missing (the packet cannot be validated).  *ret_lost is set to the
- * kernel's count of packets lost so far because the socket's receive queue
- * was full (SO_RXQ_OVFL, wrapping at 2^32), and left alone while it is 0. */
+ * is missing (the packet cannot be validated). */
 int icmp6_receive(int fd, uint8_t *buf, size_t size, size_t *ret_len,
-		  struct in6_addr *ret_src, int *ret_hop_limit, int *ret_ifindex, uint32_t *ret_lost);
+		  struct in6_addr *ret_src, int *ret_hop_limit, int *ret_ifindex);
+
+/* The kernel's count of packets the socket lost so far (SO_MEMINFO's drops,
+ * wrapping at 2^32): because its receive queue was full, or, more rarely,
+ * for a bad ICMPv6 checksum; not those the filters drop. */
+int icmp6_lost(int fd, uint32_t *ret_lost);
 
 /* A Router Solicitation (RFC 4861 §4.1) to ff02::2 on ifindex.  With `src`
  * (the link's link-local address) it is sent from there with a Source

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <linux/filter.h>
+#include <linux/sock_diag.h>
 #include <netinet/icmp6.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,15 +19,13 @@ int icmp6_open(void)
 		return -errno;
 	ICMP6_FILTER_SETBLOCKALL(&filter);
 	ICMP6_FILTER_SETPASS(ND_ROUTER_ADVERT, &filter);
-	/* RFC 4861 §6.1.2 needs the received hop limit; pktinfo tells the link;
-	 * SO_RXQ_OVFL how many packets a full receive queue lost. */
+	/* RFC 4861 §6.1.2 needs the received hop limit; pktinfo tells the link. */
 	if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof(filter)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(on)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) < 0 ||
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof(off)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) < 0) {
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof(off)) < 0) {
 		int r = -errno;
 		close(fd);
 		return r;
@@ -57,12 +56,11 @@ int icmp6_ignore_links(int fd, const int *ifindexes, size_t n)
 }
 
 int icmp6_receive(int fd, uint8_t *buf, size_t size, size_t *ret_len,
-		  struct in6_addr *ret_src, int *ret_hop_limit, int *ret_ifindex, uint32_t *ret_lost)
+		  struct in6_addr *ret_src, int *ret_hop_limit, int *ret_ifindex)
 {
 	union {
 		struct cmsghdr hdr;
-		uint8_t buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-			    CMSG_SPACE(sizeof(uint32_t))];
+		uint8_t buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	} control;
 	struct sockaddr_in6 from;
 	struct iovec iov = { .iov_base = buf, .iov_len = size };
@@ -80,10 +78,6 @@ int icmp6_receive(int fd, uint8_t *buf, size_t size, size_t *ret_len,
 	if (msg.msg_flags & MSG_TRUNC)
 		return -EMSGSIZE;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		/* Sent only once the count is not 0; *ret_lost stays as it was. */
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL &&
-		    c->cmsg_len == CMSG_LEN(sizeof(uint32_t)))
-			memcpy(ret_lost, CMSG_DATA(c), sizeof(uint32_t));
 		if (c->cmsg_level != IPPROTO_IPV6)
 			continue;
 		if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len == CMSG_LEN(sizeof(int)))
@@ -101,6 +95,19 @@ int icmp6_receive(int fd, uint8_t *buf, size_t size, size_t *ret_len,
 	*ret_src = from.sin6_addr;
 	*ret_hop_limit = hop_limit;
 	*ret_ifindex = ifindex;
+	return 0;
+}
+
+int icmp6_lost(int fd, uint32_t *ret_lost)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0)
+		return -errno;
+	if (len < (SK_MEMINFO_DROPS + 1) * sizeof(*mem))
+		return -EPROTO;
+	*ret_lost = mem[SK_MEMINFO_DROPS];
 	return 0;
 }
 

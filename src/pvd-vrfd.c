@@ -806,28 +806,28 @@ static void on_icmp6(struct ev_loop *loop, ev_io *w, int revents)
 	uint8_t buf[65536];
 	struct in6_addr src;
 	int hop_limit, ifindex, r;
+	uint32_t lost;
 	size_t len;
 
 	(void)loop;
 	(void)revents;
 	for (int i = 0; i < 64; i++) {	/* bounded: let timers and netlink run too */
-		uint32_t lost = d->lost_seen;
-
-		r = icmp6_receive(d->icmp_fd, buf, sizeof(buf), &len, &src, &hop_limit, &ifindex, &lost);
-		if (lost != d->lost_seen) {
-			d->lost += (uint32_t)(lost - d->lost_seen);
-			d->lost_seen = lost;
-			log_ratelimited(LOG_WARNING, "RA socket full", 0,
-					"%" PRIu64 " packets lost so far: the RA socket's receive queue was full",
-					d->lost);
-		}
+		r = icmp6_receive(d->icmp_fd, buf, sizeof(buf), &len, &src, &hop_limit, &ifindex);
 		if (r == -EAGAIN || r == -EINTR)
-			return;
+			break;
 		if (r < 0) {
 			log_warning("cannot receive an RA: %s, ignoring", strerror(-r));
 			continue;
 		}
 		handle_packet(d, buf, len, &src, hop_limit, ifindex);
+	}
+	/* RAs the kernel could not queue while we were slow: counted, as the
+	 * network chooses how often, in a rate-limited line. */
+	if (icmp6_lost(d->icmp_fd, &lost) == 0 && lost != d->lost_seen) {
+		d->lost += (uint32_t)(lost - d->lost_seen);
+		d->lost_seen = lost;
+		log_ratelimited(LOG_WARNING, "RA socket full", 0,
+				"%" PRIu64 " RAs lost so far: the RA socket's receive queue was full", d->lost);
 	}
 }
 

@@ -104,7 +104,7 @@ kill -CONT "$LAB_PID"
 lost_some() { refresh_stats && [ "$(stat_count ra-lost-socket-full)" -gt 0 ] 2>/dev/null; }
 busywait 10000 lost_some
 log_test $? 0 "600 RAs to a stopped daemon: $(stat_count ra-lost-socket-full) lost to the full socket, counted"
-grep -q "packets lost so far: the RA socket's receive queue was full" "$LAB_LOG"
+grep -q "RAs lost so far: the RA socket's receive queue was full" "$LAB_LOG"
 log_test $? 0 "... and logged"
 
 # Flood: 100 RAs with random PvD names and prefixes.  Caps: 8 PvDs per link.

@@ -104,15 +104,16 @@ started() {
 }
 has_addr() { ip -6 addr show dev v0 | grep -q "inet6 $1/"; }
 
-# send_ra: once v1's link-local address is usable, one RA for a.example
-# with prefix 2001:db8:a::/64 (A and L set).
+# send_ra [RA.PY-ARGS...]: once v1's link-local address is usable, one RA
+# for a.example with prefix 2001:db8:a::/64 (A and L set); --count N
+# --interval S (in the background) make the router advertise periodically.
 router_ready() { ! ip netns exec r ip -6 addr show dev v1 | grep -q tentative &&
 	ip netns exec r ip -6 addr show dev v1 | grep -q 'scope link'; }
 send_ra() {
 	poll 10 router_ready
 	ip netns exec r /usr/bin/python3 "$repo/tests/netns/ra.py" --dev v1 --lifetime 1800 \
 		--prefix 2001:db8:a::/64,valid=3600,preferred=1800,flags=LA --pvd a.example \
-		--rdnss 2001:db8:a::53 >/dev/null
+		--rdnss 2001:db8:a::53 "$@" >/dev/null
 }
 # made: our VRF and sub-interface (sets vrf, sub), the address from the
 # prefix and the default route in the VRF.

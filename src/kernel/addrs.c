@@ -155,15 +155,16 @@ static int kernel_addr_apply(struct kernel *k, const struct kaddr *w, uint64_t n
 	struct kernel_addr *cur, made;
 	int ifindex, r;
 
-	kernel_in6_str(&w->addr, s);
+	/* The address's text only for a message: most calls send nothing. */
 	o = kernel_owned_by_name(k, w->dev);
 	if (!o)
-		return kernel_fail(-ENODEV, NULL, "add address %s/%u on '%s': not a link we made", s, w->plen, w->dev);
+		return kernel_fail(-ENODEV, NULL, "add address %s/%u on '%s': not a link we made",
+				   kernel_in6_str(&w->addr, s), w->plen, w->dev);
 	ifindex = o->l.ifindex;
 	cur = kernel_cache_addr_find(k, ifindex, &w->addr);
 	if (cur && cur->proto != k->cfg.addr_proto)
 		return kernel_fail(-EEXIST, NULL, "add address %s/%u on '%s': it is there already, with protocol %u",
-				   s, w->plen, w->dev, cur->proto);
+				   kernel_in6_str(&w->addr, s), w->plen, w->dev, cur->proto);
 	if (cur && cur->plen != w->plen) {
 		/* A replace keeps the old prefix length. */
 		r = kernel_addr_delete(k, cur);
@@ -178,7 +179,7 @@ static int kernel_addr_apply(struct kernel *k, const struct kaddr *w, uint64_t n
 	r = kernel_addr_send(k, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex, &w->addr, w->plen, w,
 			     ext, sizeof(ext));
 	if (r < 0)
-		return kernel_fail(r, ext, "add address %s/%u on '%s'", s, w->plen, w->dev);
+		return kernel_fail(r, ext, "add address %s/%u on '%s'", kernel_in6_str(&w->addr, s), w->plen, w->dev);
 	made = (struct kernel_addr) {
 		.ifindex = ifindex,
 		.addr = w->addr,
@@ -190,9 +191,9 @@ static int kernel_addr_apply(struct kernel *k, const struct kaddr *w, uint64_t n
 	};
 	kernel_cache_addr_update(k, RTM_NEWADDR, &made);
 	if (cur)
-		log_debug("refreshed address %s/%u on '%s'", s, w->plen, w->dev);
+		log_debug("refreshed address %s/%u on '%s'", kernel_in6_str(&w->addr, s), w->plen, w->dev);
 	else
-		log_info("added address %s/%u on '%s'", s, w->plen, w->dev);
+		log_info("added address %s/%u on '%s'", kernel_in6_str(&w->addr, s), w->plen, w->dev);
 	return 0;
 }
 

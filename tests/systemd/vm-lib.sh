@@ -1,14 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# What test-networkd-vm and test-nm-vm share.  On the host they call
+# What test-unit-vm, test-networkd-vm and test-nm-vm share.  On the host they call
 # vm_job_init and vm_job_run; the job.sh that vm_job_init starts sources this
 # file again inside the test VM (tests/vm/run-in-vm), where the rest of it
 # installs pvd-vrfd from the job directory, makes the lab
 #
 #   [ systemd: MANAGER, pvd-vrfd.service ] v0 ---- v1 [ netns r: ra.py ]
 #
-# boots /lib/systemd/systemd as PID 1 of a PID and mount namespace (as
-# test-unit-vm does), and provides the checks both tests make of our objects.
+# boots /lib/systemd/systemd as PID 1 of a PID and mount namespace, and
+# provides the checks the manager tests make of our objects.
 
 # vm_job_init NAME FILE...: (host) the job directory, in the build directory
 # (the guest mounts a tmpfs on /tmp), with the daemon, its unit and bus

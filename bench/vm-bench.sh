@@ -139,42 +139,67 @@ m_usable() {
 	bench_lab_down
 }
 
-# ---- 64 RIO x 16 PvDs from cold vs ip -6 -batch ----
+# ---- 64 RIO x 16 PvDs vs ip -6 -batch of the same routes ----
+# Two rows.  From cold: the 16 RAs reach a daemon that has no PvD yet, so
+# its time includes making 16 VRFs and 16 sub-interfaces, which the
+# reference does not pay (it adds routes to tables only).  Into made PvDs:
+# the same 16 PvDs were made by RAs without RIOs first (each usable), then
+# the RAs with the RIOs come: the route rate alone, what the reference
+# measures.  The daemon restarts (SIGTERM removes everything) between
+# repetitions.
 m_rio() {
-	local j k i f b ours=() ref=() t line
+	local j k i f w b cold=() warm=() ref=() t
 	bench_lab || return 1
 	f=$LAB_TMP/rio.ras
+	w=$LAB_TMP/rio-bare.ras
 	b=$LAB_TMP/rio.batch
 	for j in $(seq 0 15); do
-		args=(--lifetime 1800 --pvd "r$j.example" --seq 1)
+		args=(--lifetime 1800 --pvd "r$j.example")
 		for k in $(seq 0 63); do
 			args+=(--rio "2001:db8:1$(printf %x "$j"):$(printf %x "$k")::/64,lifetime=1800")
 			printf 'route add 2001:db8:1%x:%x::/64 dev fdum0 table %d\n' "$j" "$k" $((3100 + j)) >>"$b"
 		done
-		echo "fe80::a $($RA --print "${args[@]}")" >>"$f"
+		echo "fe80::a $($RA --print "${args[@]}" --seq 2)" >>"$f"
+		echo "fe80::a $($RA --print --lifetime 1800 --pvd "r$j.example" --seq 1)" >>"$w"
 	done
 	ip -n "$host" link add fdum0 type dummy
 	ip -n "$host" link set fdum0 up
 	routes() { ip -n "$host" -6 route show table all proto 249 | grep -c '^2001:db8:1'; }
-	for i in $(seq "$REPS"); do
-		[ "$i" -gt 1 ] && { lab_daemon_stop TERM; lab_daemon_start "log_level = info"; }
+	all_ready() { local j; for j in $(seq 0 15); do pvd_ready "r$j.example" fe80::a || return 1; done; }
+	# rate START_NS: routes per second for the 1024 routes since START_NS.
+	rate() { awk -v ms=$((($(now_ns) - $1) / 1000000)) 'BEGIN { if (ms < 1) ms = 1; printf "%.0f", 1024 * 1000 / ms }'; }
+	# rio_time: send the RIO RAs, the rate at which their routes appear.
+	rio_time() {
 		read -r t _ < <(ip netns exec "$rA" $SEND --dev veth0 "$f")
 		until [ "$(routes)" -ge 1024 ]; do
 			[ $((($(now_ns) - t) / 1000000)) -lt 300000 ] || return 1
 			sleep 0.02
 		done
-		ours+=("$(awk -v ms=$((($(now_ns) - t) / 1000000)) 'BEGIN { printf "%.0f", 1024 * 1000 / ms }')")
+		rate "$t"
+	}
+	restart() { lab_daemon_stop TERM; lab_daemon_start "log_level = info"; }
+	for i in $(seq "$REPS"); do
+		[ "$i" -gt 1 ] && restart
+		cold+=("$(rio_time)") || return 1
+		restart
+		ip netns exec "$rA" $SEND --dev veth0 "$w" >/dev/null
+		busywait 300000 all_ready || return 1
+		warm+=("$(rio_time)") || return 1
 		t=$(now_ns)
 		ip -n "$host" -6 -batch "$b" || return 1
-		ref+=("$(awk -v ms=$((($(now_ns) - t) / 1000000)) 'BEGIN { if (ms < 1) ms = 1; printf "%.0f", 1024 * 1000 / ms }')")
+		ref+=("$(rate "$t")")
 		ip -n "$host" -6 route flush dev fdum0 table all 2>/dev/null
 	done
-	local o r q
-	o=$(printf '%s\n' "${ours[@]}" | median)
+	local c o r q
+	c=$(printf '%s\n' "${cold[@]}" | median)
+	o=$(printf '%s\n' "${warm[@]}" | median)
 	r=$(printf '%s\n' "${ref[@]}" | median)
+	q=$(ratio "$c" "$r")
+	row "64 RIO x 16 PvDs from cold (routes/s)" "$c" "$r" "$q" ">= 0.8x" "$(verdict "$q" ge 0.8)" \
+		"16 RAs back to back, incl. making 16 VRFs + 16 sub-interfaces; ours: ${cold[*]}; ip -6 -batch: ${ref[*]}"
 	q=$(ratio "$o" "$r")
-	row "64 RIO x 16 PvDs from cold (routes/s)" "$o" "$r" "$q" ">= 0.8x" "$(verdict "$q" ge 0.8)" \
-		"16 RAs back to back; ours: ${ours[*]}; ip -6 -batch: ${ref[*]}"
+	row "64 RIO x 16 PvDs into made PvDs (routes/s)" "$o" "$r" "$q" ">= 0.8x" "$(verdict "$q" ge 0.8)" \
+		"the 16 PvDs usable first, then their RAs with the RIOs; ours: ${warm[*]}; ip -6 -batch: ${ref[*]}"
 	bench_lab_down
 }
 
@@ -188,8 +213,8 @@ m_rio() {
 # The caps count router-learnt objects per router: 4 routers x 16 prefixes
 # need max_prefixes_per_pvd = 64 (the default 16 refused 48 per PvD).
 raw6() { ip netns exec "$host" cat /proc/net/raw6; }	# only the daemon's socket in $host
+# (Its drops column is what the daemon reports as ra-lost-socket-full.)
 ras_drained() { raw6 | awk 'NR > 1 && $5 !~ /:0+$/ { busy = 1 } END { exit busy }'; }
-ras_lost() { raw6 | awk 'NR > 1 { d += $NF } END { print d + 0 }'; }
 m_rss() {
 	local f j x p empty full args t line word n lost from to
 	bench_lab "max_pvds_per_link = 64" "max_prefixes_per_pvd = 64" || return 1
@@ -232,7 +257,7 @@ m_rss() {
 	wait_idle "$LAB_PID"
 	full=$(rss_kb "$LAB_PID")
 	refresh_stats || return 1
-	lost=$(ras_lost)
+	lost=$(stat_count ra-lost-socket-full)
 	row "RSS with 64 PvDs x 4 routers x 16 prefixes (KiB)" "$full" "$empty" "$(ratio "$full" "$empty")" \
 		"report per PvD" INFO "$(( (full - empty) / 64 )) KiB per PvD; $(vrf_count) VRFs, $(stat_count pvds) PvDs; \
 max_prefixes_per_pvd = 64; RAs lost in the socket: $lost; refused: $(awk -F'\t' '$1 == "refused" { s += $3 } END { print s + 0 }' "$LAB_RUN/stats"); \
@@ -363,7 +388,7 @@ m_iperf() {
 	ip -n "$host" -6 route replace 2001:db8:a1::/48 via fe80::a dev eth0
 	ip netns exec "$rA" iperf3 -s -D -B 2001:db8:a1::80 >/dev/null 2>&1
 	sleep 1
-	bps() { ip netns exec "$host" iperf3 -c 2001:db8:a1::80 -t 3 -J "$@" |
+	bps() { ip netns exec "$host" iperf3 -c 2001:db8:a1::80 -t 4 -O 1 -J "$@" |
 		$PY -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'; }
 	for i in $(seq "$REPS"); do
 		ours+=("$(bps --bind-dev "$va")")
@@ -374,7 +399,7 @@ m_iperf() {
 	r=$(printf '%s\n' "${ref[@]}" | median)
 	q=$(ratio "$o" "$r")
 	row "iperf3 TCP through a PvD VRF (Mbit/s)" "$o" "$r" "$q" ">= 0.97x" "$(verdict "$q" ge 0.97)" \
-		"3 s runs, --bind-dev VRF vs unbound; ours: ${ours[*]}; ref: ${ref[*]}"
+		"4 s runs less the first (slow start), --bind-dev VRF vs unbound; ours: ${ours[*]}; ref: ${ref[*]}"
 	bench_lab_down
 }
 

@@ -221,9 +221,11 @@ void kernel_foreign_note(struct kernel *k)
 
 /* ---- the link cache (libnl) ---- */
 
-int kernel_links_refill(struct kernel *k)
+/* Bring the link cache up to date, by a dump when DUMP, then forget what
+ * vanished and warn of look-alikes. */
+static int kernel_links_update(struct kernel *k, bool dump)
 {
-	int r = nl_cache_refill(k->sk, k->links);
+	int r = dump ? nl_cache_refill(k->sk, k->links) : 0;
 
 	if (r < 0) {
 		log_error("cannot read the kernel's link list: %s", nl_geterror(r));
@@ -232,6 +234,11 @@ int kernel_links_refill(struct kernel *k)
 	kernel_owned_prune(k);
 	kernel_foreign_note(k);
 	return 0;
+}
+
+int kernel_links_refill(struct kernel *k)
+{
+	return kernel_links_update(k, true);
 }
 
 /*
@@ -245,11 +252,7 @@ static int kernel_links_current(struct kernel *k)
 {
 	struct pollfd p = { .fd = mnl_socket_get_fd(k->mon), .events = POLLIN };
 
-	if (!k->loop || poll(&p, 1, 0) != 0)
-		return kernel_links_refill(k);
-	kernel_owned_prune(k);
-	kernel_foreign_note(k);
-	return 0;
+	return kernel_links_update(k, !k->loop || poll(&p, 1, 0) != 0);
 }
 
 bool kernel_flags_up(unsigned flags)

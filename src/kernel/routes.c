@@ -183,9 +183,12 @@ static void kernel_route_done(struct kernel *k, int r, const char *ext, void *ct
 	const struct kernel_route_req *q = ctx;
 	const struct kernel_route *rt = &q->rt;
 	const struct kroute *w = q->want;
-	char s[128];
+	char s[128] = "";
 
-	kernel_route_str(rt->family, rt->table, &rt->dst, rt->plen, &rt->gw, s, sizeof(s));
+	/* The route's text only for a line that will be printed: an error, or
+	 * debug when that level is on (most answers print nothing). */
+	if (r < 0 || log_get_level() >= LOG_DEBUG)
+		kernel_route_str(rt->family, rt->table, &rt->dst, rt->plen, &rt->gw, s, sizeof(s));
 	if (!w) {
 		/* ESRCH, ENOENT: gone already (with its device, or expired). */
 		if (r < 0 && r != -ESRCH && r != -ENOENT) {

@@ -13,8 +13,10 @@ ip -n "$host" link add blue type vrf table 4000
 ip -n "$host" link set blue up
 ip -n "$host" -6 route add unreachable 2001:db8:ffff::/48 table 4000
 
-# The grace period must outlast the test's own steps under emulation.
-grace="adopt_grace = $((5 * ${PVD_WAIT_SCALE:-1}))"
+# The grace period must outlast the test's own steps under emulation: from
+# the restart to the second fresh RA took over 30 s in a VM on a host at
+# load 11 (5 s x PVD_WAIT_SCALE 6), and b.example was then rightly removed.
+grace="adopt_grace = $((10 * ${PVD_WAIT_SCALE:-1}))"
 lab_daemon_start "$grace"
 trap 'lab_daemon_stop KILL; ns_cleanup' EXIT
 lab_ra_a
@@ -49,7 +51,7 @@ log_test $? 0 "fresh RAs: no duplicate VRFs, same names and tables"
 addr_after=$(ip -n "$host" -6 -o addr show | awk '/2001:db8:[ab]:/ { print $2, $4 }' | sort)
 [ "$addr_before" = "$addr_after" ]
 log_test $? 0 "the same addresses on the same sub-interfaces"
-busywait 10000 grep -q 'adoption grace period over' "$LAB_LOG"
+busywait 15000 grep -q 'adoption grace period over' "$LAB_LOG"
 log_test $? 0 "grace period ends"
 [ "$(vrf_count)" -eq 3 ] && [ -n "$links_before" ] && [ "$(our_links)" = "$links_before" ]
 log_test $? 0 "nothing was deleted or re-created: same links, same ifindexes"

@@ -27,9 +27,11 @@ uint32_t want_router_metric(unsigned slot, bool rio, enum ndisc_preference pref)
 	return WANT_METRIC_ROUTER + WANT_METRIC_BAND * slot + (rio ? 4 : 0) + (uint32_t)(1 - (int)pref);
 }
 
-static bool subif_listed(const struct want *w, const char *name)
+/* Sub-interface and route names are per PvD (its table, its sub-interface
+ * names): only the current PvD's entries, from index `from` on, can match. */
+static bool subif_listed(const struct want *w, size_t from, const char *name)
 {
-	for (size_t i = 0; i < w->state.n_subifs; i++)
+	for (size_t i = from; i < w->state.n_subifs; i++)
 		if (!strcmp(w->subifs[i].name, name))
 			return true;
 	return false;
@@ -37,9 +39,9 @@ static bool subif_listed(const struct want *w, const char *name)
 
 /* Add a route, or merge it into the one with the same kernel key (the same
  * prefix from two routers of the PvD): the longer lifetime wins. */
-static void add_route(struct want *w, const struct kroute *rt)
+static void add_route(struct want *w, size_t from, const struct kroute *rt)
 {
-	for (size_t i = 0; i < w->state.n_routes; i++) {
+	for (size_t i = from; i < w->state.n_routes; i++) {
 		struct kroute *o = &w->routes[i];
 
 		if (o->family == rt->family && o->table == rt->table && o->plen == rt->plen && o->metric == rt->metric &&
@@ -52,8 +54,8 @@ static void add_route(struct want *w, const struct kroute *rt)
 	w->routes[w->state.n_routes++] = *rt;
 }
 
-static void add_obj(struct want *w, const struct pvd *p, const struct pvd_obj *o, const char *subif,
-		    uint64_t now)
+static void add_obj(struct want *w, size_t routes_from, const struct pvd *p, const struct pvd_obj *o,
+		    const char *subif, uint64_t now)
 {
 	uint32_t valid = pvd_seconds_left(o->expires_ms, now);
 	struct kroute rt = { .family = AF_INET6, .table = p->table, .lifetime = valid };
@@ -78,7 +80,7 @@ static void add_obj(struct want *w, const struct pvd *p, const struct pvd_obj *o
 		rt.dst = o->addr;
 		rt.plen = o->plen;
 		rt.metric = WANT_METRIC_PREFIX;
-		add_route(w, &rt);
+		add_route(w, routes_from, &rt);
 		return;
 	case PVD_OBJ_ROUTER:
 	case PVD_OBJ_ROUTE:
@@ -91,7 +93,7 @@ static void add_obj(struct want *w, const struct pvd *p, const struct pvd_obj *o
 			rt.plen = o->plen;
 		}
 		rt.metric = want_router_metric((unsigned)slot, o->kind == PVD_OBJ_ROUTE, o->pref);
-		add_route(w, &rt);
+		add_route(w, routes_from, &rt);
 		return;
 	case PVD_OBJ_RDNSS:
 	case PVD_OBJ_DNSSL:
@@ -119,6 +121,7 @@ int want_build(const struct pvd_registry *r, uint64_t now, struct want *w)
 	for (size_t i = 0; i < n_pvds; i++) {
 		const struct pvd *p = pvd_registry_get(r, i);
 		struct kvrf *v = &w->vrfs[w->state.n_vrfs++];
+		size_t subifs_from = w->state.n_subifs, routes_from = w->state.n_routes;
 
 		snprintf(v->name, sizeof(v->name), "%s", p->vrf);
 		snprintf(v->alias, sizeof(v->alias), "%s", p->name);
@@ -134,14 +137,14 @@ int want_build(const struct pvd_registry *r, uint64_t now, struct want *w)
 
 			if (stable_subif_name(p->id, o->ifindex, subif) < 0)
 				continue;
-			if (!subif_listed(w, subif)) {
+			if (!subif_listed(w, subifs_from, subif)) {
 				struct ksubif *s = &w->subifs[w->state.n_subifs++];
 
 				snprintf(s->name, sizeof(s->name), "%s", subif);
 				snprintf(s->vrf, sizeof(s->vrf), "%s", p->vrf);
 				s->parent_ifindex = o->ifindex;
 			}
-			add_obj(w, p, o, subif, now);
+			add_obj(w, routes_from, p, o, subif, now);
 		}
 	}
 	w->state.vrfs = w->vrfs;

@@ -131,16 +131,65 @@ static int kernel_addr_delete(struct kernel *k, const struct kernel_addr *addr)
 	return 0;
 }
 
-bool kernel_addr_wanted(struct kernel *k, const struct kernel_state *want, const struct kernel_addr *a)
+/* Addresses by (ifindex, address, prefix length): the desired ones and the
+ * cache are sorted once per reconciliation and searched by bisection, as
+ * routes are (routes.c), not scanned for each other's entries. */
+static int kernel_addr_cmp(const void *x, const void *y)
 {
+	const struct kernel_addr *a = x, *b = y;
+	int c = memcmp(&a->addr, &b->addr, sizeof(a->addr));
+
+	if (a->ifindex != b->ifindex)
+		return a->ifindex < b->ifindex ? -1 : 1;
+	return c ? c : (a->plen > b->plen) - (a->plen < b->plen);
+}
+
+/* The first entry of V (sorted) on IFINDEX with ADDR, any prefix length. */
+static const struct kernel_addr *kernel_addr_lookup(const struct kernel_vec *v, int ifindex, const struct in6_addr *addr)
+{
+	const struct kernel_addr key = { .ifindex = ifindex, .addr = *addr, .plen = 0 };
+	size_t i = kernel_vec_lower(v, &key, kernel_addr_cmp);
+	const struct kernel_addr *a = (const struct kernel_addr *)v->v + i;
+
+	return i < v->n && a->ifindex == ifindex && IN6_ARE_ADDR_EQUAL(&a->addr, addr) ? a : NULL;
+}
+
+/* The desired addresses on links that exist, sorted: ifindex, address and
+ * prefix length (nothing else is filled in). */
+int kernel_addr_index_build(struct kernel *k, const struct kernel_state *want, struct kernel_vec *ret)
+{
+	struct kernel_vec all = { .size = sizeof(struct kernel_addr) };
+	const char *dev = NULL;
+	int ifindex = 0, r;
+
 	for (size_t i = 0; i < want->n_addrs; i++) {
 		const struct kaddr *w = &want->addrs[i];
+		struct kernel_addr *a;
 
-		if (w->plen == a->plen && IN6_ARE_ADDR_EQUAL(&w->addr, &a->addr) &&
-		    rtnl_link_name2i(k->links, w->dev) == a->ifindex)
-			return true;
+		/* A link's addresses come one after another: one lookup each. */
+		if (!dev || strcmp(dev, w->dev)) {
+			dev = w->dev;
+			ifindex = rtnl_link_name2i(k->links, dev);
+		}
+		if (ifindex <= 0)
+			continue;
+		a = kernel_vec_push(&all);
+		if (!a) {
+			kernel_vec_done(&all);
+			return -ENOMEM;
+		}
+		*a = (struct kernel_addr) { .ifindex = ifindex, .addr = w->addr, .plen = w->plen };
 	}
-	return false;
+	r = kernel_vec_sorted_copy(&all, kernel_addr_cmp, ret);
+	kernel_vec_done(&all);
+	return r;
+}
+
+bool kernel_addr_wanted(const struct kernel_vec *want, const struct kernel_addr *a)
+{
+	size_t i = kernel_vec_lower(want, a, kernel_addr_cmp);
+
+	return i < want->n && !kernel_addr_cmp((const struct kernel_addr *)want->v + i, a);
 }
 
 static uint64_t kernel_lifetime_until(uint32_t s, uint64_t now)
@@ -148,11 +197,14 @@ static uint64_t kernel_lifetime_until(uint32_t s, uint64_t now)
 	return s == UINT32_MAX ? KERNEL_FOREVER : now + (uint64_t)s * 1000;
 }
 
-static int kernel_addr_apply(struct kernel *k, const struct kaddr *w, uint64_t now)
+/* Add or refresh w; `have`: the cache as it was before this stage, sorted
+ * (its other requests are about other addresses). */
+static int kernel_addr_apply(struct kernel *k, const struct kaddr *w, const struct kernel_vec *have, uint64_t now)
 {
 	char ext[KERNEL_EXTACK_MAX], s[INET6_ADDRSTRLEN];
 	const struct kernel_owned *o;
-	struct kernel_addr *cur, made;
+	const struct kernel_addr *cur;
+	struct kernel_addr made;
 	int ifindex, r;
 
 	/* The address's text only for a message: most calls send nothing. */
@@ -161,7 +213,7 @@ static int kernel_addr_apply(struct kernel *k, const struct kaddr *w, uint64_t n
 		return kernel_fail(-ENODEV, NULL, "add address %s/%u on '%s': not a link we made",
 				   kernel_in6_str(&w->addr, s), w->plen, w->dev);
 	ifindex = o->l.ifindex;
-	cur = kernel_cache_addr_find(k, ifindex, &w->addr);
+	cur = kernel_addr_lookup(have, ifindex, &w->addr);
 	if (cur && cur->proto != k->cfg.addr_proto)
 		return kernel_fail(-EEXIST, NULL, "add address %s/%u on '%s': it is there already, with protocol %u",
 				   kernel_in6_str(&w->addr, s), w->plen, w->dev, cur->proto);
@@ -209,22 +261,33 @@ static bool kernel_addr_adopted(struct kernel *k, const struct kernel_addr *a)
 
 int kernel_addrs_reconcile(struct kernel *k, const struct kernel_state *want)
 {
+	struct kernel_vec wanted, have;
 	uint64_t now = kernel_now_ms();
 	int first = 0, r;
 
 	r = kernel_cache_sync(k);
 	if (r < 0)
 		return r;
+	r = kernel_addr_index_build(k, want, &wanted);
+	if (r == 0) {
+		r = kernel_vec_sorted_copy(&k->cache_addrs, kernel_addr_cmp, &have);
+		if (r < 0)
+			kernel_vec_done(&wanted);
+	}
+	if (r < 0)
+		return kernel_fail(r, NULL, "compare the addresses");
 	/* Backwards: a deletion drops the cache entry. */
 	for (size_t i = k->cache_addrs.n; i-- > 0;) {
 		const struct kernel_addr *a = (const struct kernel_addr *)k->cache_addrs.v + i;
 
-		if (!kernel_addr_ours(k, a) || kernel_addr_wanted(k, want, a) || kernel_addr_adopted(k, a))
+		if (!kernel_addr_ours(k, a) || kernel_addr_wanted(&wanted, a) || kernel_addr_adopted(k, a))
 			continue;
 		kernel_keep_first(&first, kernel_addr_delete(k, a));
 	}
 	for (size_t i = 0; i < want->n_addrs; i++)
-		kernel_keep_first(&first, kernel_addr_apply(k, &want->addrs[i], now));
+		kernel_keep_first(&first, kernel_addr_apply(k, &want->addrs[i], &have, now));
+	kernel_vec_done(&wanted);
+	kernel_vec_done(&have);
 	return first;
 }
 

@@ -196,6 +196,8 @@ struct kernel_collect {
 void *kernel_vec_push(struct kernel_vec *a);
 void kernel_vec_done(struct kernel_vec *a);
 void kernel_vec_remove(struct kernel_vec *a, size_t i);
+int kernel_vec_sorted_copy(const struct kernel_vec *a, int (*cmp)(const void *, const void *), struct kernel_vec *ret);
+size_t kernel_vec_lower(const struct kernel_vec *a, const void *key, int (*cmp)(const void *, const void *));
 void kernel_keep_first(int *first, int r);
 __attribute__((format(printf, 3, 4)))
 int kernel_fail(int r, const char *ext, const char *fmt, ...);
@@ -231,7 +233,9 @@ int kernel_adopt(struct kernel *k);
 /* addrs.c */
 bool kernel_addr_parse(const struct nlmsghdr *h, struct kernel_addr *ret);
 int kernel_addrs_dump(struct kernel *k, int ifindex, struct kernel_vec *vec);
-bool kernel_addr_wanted(struct kernel *k, const struct kernel_state *want, const struct kernel_addr *a);
+/* The desired addresses on existing links, sorted for kernel_addr_wanted(). */
+int kernel_addr_index_build(struct kernel *k, const struct kernel_state *want, struct kernel_vec *ret);
+bool kernel_addr_wanted(const struct kernel_vec *want, const struct kernel_addr *a);
 int kernel_addrs_reconcile(struct kernel *k, const struct kernel_state *want);
 int kernel_probe_ifa_proto(struct kernel *k);
 
@@ -258,8 +262,20 @@ int kernel_route_batch_end(struct kernel *k, struct kernel_route_batch *b);
  * "IPv4 route default table 1001" */
 const char *kernel_route_str(uint8_t family, uint32_t table, const struct in6_addr *dst, uint8_t plen,
 			     const struct in6_addr *gw, char *buf, size_t len);
-bool kernel_route_wanted(const struct kernel_state *want, const struct kernel_route *rt);
-int kernel_routes_reconcile(struct kernel *k, const struct kernel_state *want);
+/* The desired routes sorted by key, for the lookups of one reconciliation;
+ * dup[i]: want->routes[i] has the key of an earlier route (refused). */
+struct kernel_want_route {
+	struct kernel_route key;        /* family, table, dst, plen, metric */
+	size_t i;                       /* in want->routes */
+};
+struct kernel_route_index {
+	struct kernel_vec v;            /* struct kernel_want_route, by key, then i */
+	bool *dup;
+};
+int kernel_route_index_build(const struct kernel_state *want, struct kernel_route_index *ret);
+void kernel_route_index_done(struct kernel_route_index *index);
+bool kernel_route_wanted(const struct kernel_route_index *want, const struct kernel_route *rt);
+int kernel_routes_reconcile(struct kernel *k, const struct kernel_state *want, const struct kernel_route_index *index);
 
 /* cache.c */
 uint64_t kernel_now_ms(void);

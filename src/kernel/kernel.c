@@ -165,32 +165,41 @@ struct kernel *kernel_close(struct kernel *k)
 
 /* Adopted objects that `want` contains are ours again for good: from now
  * on they go as soon as they are no longer wanted. */
-static void kernel_confirm(struct kernel *k, const struct kernel_state *want)
+static void kernel_confirm(struct kernel *k, const struct kernel_state *want, const struct kernel_route_index *routes)
 {
 	struct kernel_owned *o = k->owned.v;
 	const struct kernel_route *rt = k->adopted_routes.v;
 	const struct kernel_addr *a = k->adopted_addrs.v;
+	struct kernel_vec addrs;
 
 	for (size_t i = 0; i < k->owned.n; i++)
 		if (o[i].adopted && (o[i].l.kind == OWNED_VRF ? kernel_want_vrf(want, o[i].l.name) :
 							      kernel_want_subif(want, o[i].l.name)))
 			o[i].adopted = false;
 	for (size_t i = k->adopted_routes.n; i-- > 0;)
-		if (kernel_route_wanted(want, &rt[i]))
+		if (kernel_route_wanted(routes, &rt[i]))
 			kernel_vec_remove(&k->adopted_routes, i);
+	if (k->adopted_addrs.n == 0 || kernel_addr_index_build(k, want, &addrs) < 0)
+		return;		/* out of memory: confirmed at the next reconciliation */
 	for (size_t i = k->adopted_addrs.n; i-- > 0;)
-		if (kernel_addr_wanted(k, want, &a[i]))
+		if (kernel_addr_wanted(&addrs, &a[i]))
 			kernel_vec_remove(&k->adopted_addrs, i);
+	kernel_vec_done(&addrs);
 }
 
 int kernel_reconcile(struct kernel *k, const struct kernel_state *want)
 {
-	int first = 0;
+	struct kernel_route_index routes;
+	int first = 0, r;
 
-	kernel_confirm(k, want);
+	r = kernel_route_index_build(want, &routes);
+	if (r < 0)
+		return kernel_fail(r, NULL, "compare the routes");
+	kernel_confirm(k, want, &routes);
 	kernel_keep_first(&first, kernel_links_apply(k, want));
 	kernel_keep_first(&first, kernel_addrs_reconcile(k, want));
-	kernel_keep_first(&first, kernel_routes_reconcile(k, want));
+	kernel_keep_first(&first, kernel_routes_reconcile(k, want, &routes));
+	kernel_route_index_done(&routes);
 	return first;
 }
 

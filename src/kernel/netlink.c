@@ -44,6 +44,37 @@ void kernel_vec_remove(struct kernel_vec *a, size_t i)
 	a->n--;
 }
 
+/* A sorted copy of A, for lookups by kernel_vec_lower() while A changes. */
+int kernel_vec_sorted_copy(const struct kernel_vec *a, int (*cmp)(const void *, const void *), struct kernel_vec *ret)
+{
+	*ret = (struct kernel_vec) { .size = a->size };
+	if (a->n == 0)
+		return 0;
+	ret->v = reallocarray(NULL, a->n, a->size);
+	if (!ret->v)
+		return -ENOMEM;
+	memcpy(ret->v, a->v, a->n * a->size);
+	ret->n = ret->cap = a->n;
+	qsort(ret->v, ret->n, ret->size, cmp);
+	return 0;
+}
+
+/* The first entry of A (sorted by CMP) that is not below KEY: A->n if none. */
+size_t kernel_vec_lower(const struct kernel_vec *a, const void *key, int (*cmp)(const void *, const void *))
+{
+	size_t lo = 0, hi = a->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp((const char *)a->v + mid * a->size, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* ---- small helpers ---- */
 
 void kernel_keep_first(int *first, int r)

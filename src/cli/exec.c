@@ -76,22 +76,46 @@ const char *exec_scratch_mount(const char *type, unsigned long flags, const char
 	return NULL;
 }
 
-/* nsswitch_hosts_line: whether LINE is the "hosts:" line (glibc skips
- * leading blanks and compares the database name case-insensitively). */
-static bool nsswitch_hosts_line(const char *line)
+/* nsswitch_hosts_line: LINE's sources if it is the "hosts:" line (glibc
+ * skips leading blanks and compares the database name case-insensitively),
+ * else NULL. */
+static const char *nsswitch_hosts_line(const char *line)
 {
 	line += strspn(line, " \t");
 	if (strncasecmp(line, "hosts", 5) != 0)
-		return false;
+		return NULL;
 	line += 5;
 	line += strspn(line, " \t");
-	return *line == ':';
+	return *line == ':' ? line + 1 : NULL;
+}
+
+/* nsswitch_wanted: whether IN already has one hosts: line, "files dns"
+ * exactly (Debian's default): then there is nothing to replace.  IN is
+ * rewound. */
+static bool nsswitch_wanted(FILE *in)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int hosts = 0;
+	bool plain = false;
+
+	while (getline(&line, &cap, in) > 0) {
+		const char *v = nsswitch_hosts_line(line);
+		char a[8], b[8], rest[2];
+
+		if (v && ++hosts == 1)
+			plain = sscanf(v, "%7s %7s %1s", a, b, rest) == 2 && !strcmp(a, "files") && !strcmp(b, "dns");
+	}
+	free(line);
+	rewind(in);
+	return hosts == 1 && plain;
 }
 
 /* exec_nsswitch: bind a copy of /etc/nsswitch.conf whose hosts: line is
- * "files dns" over it.  The copy lives on a tmpfs mounted for the moment on
- * a scratch directory and detached once the file is bound: the bind mount
- * keeps the tmpfs alive, nothing else in the namespace sees it.  No
+ * "files dns" over it, unless that is its one hosts: line already.  The
+ * copy lives on a tmpfs mounted for the moment on a scratch directory and
+ * detached once the file is bound: the bind mount keeps the tmpfs alive,
+ * nothing else in the namespace sees it.  No
  * nsswitch.conf at all is glibc's built-in "dns [!UNAVAIL=return] files",
  * which is already right. */
 static int exec_nsswitch(void)
@@ -109,6 +133,10 @@ static int exec_nsswitch(void)
 			return 0;
 		fprintf(stderr, "pvd: exec: /etc/nsswitch.conf: %s\n", strerror(errno));
 		return -1;
+	}
+	if (nsswitch_wanted(in)) {
+		fclose(in);
+		return 0;
 	}
 	scratch = exec_scratch_mount("tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64k",
 				     "a tmpfs for nsswitch.conf");

@@ -367,7 +367,7 @@ for label, t in times.items():
 # both rows: what an administrator runs to get a process bound to the VRF.
 # The shim alone (LD_PRELOAD, no lookup) is the floor of the user's row.
 m_exec() {
-	local i n=40 out ours=() user=() ref=() shim=() va
+	local i n=25 out ours=() user=() ref=() shim=() va
 	bench_lab bus || return 1
 	lab_ra_a
 	busywait 30000 pvd_ready a.example fe80::a || return 1

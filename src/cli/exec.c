@@ -2,16 +2,16 @@
 /* pvd exec NAME -- CMD...: run CMD bound to a PvD's VRF, with its resolvers.
  *
  * As root: a private mount namespace (exec_mounts) where the PvD's
- * resolv.conf is bound over /etc/resolv.conf, then iproute2's `ip vrf exec
- * VRF CMD...`, which puts the process in a cgroup2 group whose
- * BPF_CGROUP_INET_SOCK_CREATE program sets sk_bound_dev_if to the VRF for
- * every socket made in it or in any descendant.  Reusing `ip vrf exec` is
- * deliberate: it is what administrators already use for VRFs, it copes with
- * where cgroup2 is mounted (or mounts it) and where the caller sits in the
- * hierarchy, and keeping that cgroup placement logic in one well-known tool
- * is cleaner than a second copy here.  No shell is involved: `ip` is exec'd
- * by absolute path with an argv, and ip itself execvp()s CMD.  The VRF name
- * from the bus is re-validated first.
+ * resolv.conf is bound over /etc/resolv.conf; then pvd does itself what
+ * iproute2's `ip vrf exec VRF CMD...` does (vrf-cgroup.c): it moves into a
+ * cgroup2 group, in ip's own layout (`ip vrf identify` and `ip vrf pids`
+ * work), whose BPF_CGROUP_INET_SOCK_CREATE program sets sk_bound_dev_if to
+ * the VRF for every socket made in it or in any descendant, and execvp()s
+ * CMD.  It used to exec ip for that: one more program (and libbpf, libelf)
+ * to load per command, which made `pvd exec` slower than `ip vrf exec`
+ * alone; the layout and the program are small, stable kernel interfaces.
+ * No shell is involved.  The VRF name from the bus is re-validated first,
+ * and must be a VRF in this namespace.
  *
  * The same namespace gets an nsswitch.conf whose hosts: line is "files dns"
  * (every other line the host's) and no nscd socket: a host that resolves
@@ -46,8 +46,6 @@
 #define PVD_PRELOAD_PATH "/usr/local/lib/libpvd-preload.so"
 #endif
 
-static const char *const ip_paths[] = { "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip" };
-
 static int exec_failed(const char *what)
 {
 	int e = errno;
@@ -64,26 +62,60 @@ static bool resolv_usable(const char *path)
 	return path[0] == '/' && stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The directory for exec_nsswitch's short-lived tmpfs: any existing one
- * does, as the tmpfs is detached again before the command runs. */
+/* The directories for short-lived mounts (exec_nsswitch's tmpfs,
+ * vrf_cgroup_enter's cgroup2): any existing one does, as each mount is
+ * detached again before the command runs. */
 static const char *const scratch_dirs[] = { "/tmp", "/run", "/mnt" };
 
-/* nsswitch_hosts_line: whether LINE is the "hosts:" line (glibc skips
- * leading blanks and compares the database name case-insensitively). */
-static bool nsswitch_hosts_line(const char *line)
+const char *exec_scratch_mount(const char *type, unsigned long flags, const char *options, const char *what)
+{
+	for (size_t i = 0; i < sizeof(scratch_dirs) / sizeof(scratch_dirs[0]); i++)
+		if (mount("pvd-exec", scratch_dirs[i], type, flags, options) == 0)
+			return scratch_dirs[i];
+	fprintf(stderr, "pvd: exec: mounting %s: %s\n", what, strerror(errno));
+	return NULL;
+}
+
+/* nsswitch_hosts_line: LINE's sources if it is the "hosts:" line (glibc
+ * skips leading blanks and compares the database name case-insensitively),
+ * else NULL. */
+static const char *nsswitch_hosts_line(const char *line)
 {
 	line += strspn(line, " \t");
 	if (strncasecmp(line, "hosts", 5) != 0)
-		return false;
+		return NULL;
 	line += 5;
 	line += strspn(line, " \t");
-	return *line == ':';
+	return *line == ':' ? line + 1 : NULL;
+}
+
+/* nsswitch_wanted: whether IN already has one hosts: line, "files dns"
+ * exactly (Debian's default): then there is nothing to replace.  IN is
+ * rewound. */
+static bool nsswitch_wanted(FILE *in)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int hosts = 0;
+	bool plain = false;
+
+	while (getline(&line, &cap, in) > 0) {
+		const char *v = nsswitch_hosts_line(line);
+		char a[8], b[8], rest[2];
+
+		if (v && ++hosts == 1)
+			plain = sscanf(v, "%7s %7s %1s", a, b, rest) == 2 && !strcmp(a, "files") && !strcmp(b, "dns");
+	}
+	free(line);
+	rewind(in);
+	return hosts == 1 && plain;
 }
 
 /* exec_nsswitch: bind a copy of /etc/nsswitch.conf whose hosts: line is
- * "files dns" over it.  The copy lives on a tmpfs mounted for the moment on
- * a scratch directory and detached once the file is bound: the bind mount
- * keeps the tmpfs alive, nothing else in the namespace sees it.  No
+ * "files dns" over it, unless that is its one hosts: line already.  The
+ * copy lives on a tmpfs mounted for the moment on a scratch directory and
+ * detached once the file is bound: the bind mount keeps the tmpfs alive,
+ * nothing else in the namespace sees it.  No
  * nsswitch.conf at all is glibc's built-in "dns [!UNAVAIL=return] files",
  * which is already right. */
 static int exec_nsswitch(void)
@@ -102,12 +134,13 @@ static int exec_nsswitch(void)
 		fprintf(stderr, "pvd: exec: /etc/nsswitch.conf: %s\n", strerror(errno));
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof(scratch_dirs) / sizeof(scratch_dirs[0]) && !scratch; i++)
-		if (mount("pvd-exec", scratch_dirs[i], "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			  "mode=0755,size=64k") == 0)
-			scratch = scratch_dirs[i];
+	if (nsswitch_wanted(in)) {
+		fclose(in);
+		return 0;
+	}
+	scratch = exec_scratch_mount("tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64k",
+				     "a tmpfs for nsswitch.conf");
 	if (!scratch) {
-		fprintf(stderr, "pvd: exec: mounting a tmpfs for nsswitch.conf: %s\n", strerror(errno));
 		fclose(in);
 		return -1;
 	}
@@ -208,39 +241,14 @@ static int exec_mounts(const char *name, const char *resolv)
 
 static int exec_root(const char *name, const char *vrf, const char *resolv, char **cmd)
 {
-	const char *ip = NULL;
-	size_t n = 0;
-	char **argv;
-
-	for (size_t i = 0; i < sizeof(ip_paths) / sizeof(ip_paths[0]) && !ip; i++)
-		if (access(ip_paths[i], X_OK) == 0)
-			ip = ip_paths[i];
-	if (!ip) {
-		fprintf(stderr, "pvd: exec: iproute2's ip not found (tried /usr/sbin/ip, /sbin/ip, /usr/bin/ip, /bin/ip)\n");
-		return 1;
-	}
 	if (unshare(CLONE_NEWNS) < 0) {
 		fprintf(stderr, "pvd: exec: unshare(CLONE_NEWNS): %s\n", strerror(errno));
 		return 1;
 	}
-	if (exec_mounts(name, resolv) < 0)
+	if (exec_mounts(name, resolv) < 0 || vrf_cgroup_enter(vrf) < 0)
 		return 1;
-
-	while (cmd[n])
-		n++;
-	argv = calloc(n + 5, sizeof(*argv));
-	if (!argv) {
-		fprintf(stderr, "pvd: exec: out of memory\n");
-		return 1;
-	}
-	argv[0] = (char *)ip;
-	argv[1] = (char *)"vrf";
-	argv[2] = (char *)"exec";
-	argv[3] = (char *)vrf;
-	memcpy(argv + 4, cmd, n * sizeof(*argv));
-	execv(ip, argv);
-	free(argv);
-	return exec_failed(ip);
+	execvp(cmd[0], cmd);
+	return exec_failed(cmd[0]);
 }
 
 /* resolv_env: LOCALDOMAIN from the last search/domain line and RES_OPTIONS

@@ -81,6 +81,28 @@ static int get_all(sd_bus *bus, const char *path, struct pvd_info **ret)
 	return r;
 }
 
+/* The PvD's object at the path the daemon gives NAME (org.pvd(5):
+ * sd_bus_path_encode under /org/pvd/pvd), one bus call instead of GetPvd's
+ * two.  Only a shortcut: any failure but the daemon's absence sends pvd_get
+ * to GetPvd, which knows other spellings of a name and any other path. */
+static int get_by_encoded_path(sd_bus *bus, const char *name, struct pvd_info **ret)
+{
+	struct pvd_info *p = NULL;
+	char *path = NULL;
+	int r = sd_bus_path_encode(LIBPVD_PVD_PREFIX, name, &path);
+
+	if (r >= 0 && (r = get_all(bus, path, &p)) >= 0) {
+		if (!strcmp(p->name, name))
+			*ret = p;
+		else
+			r = -ENOENT;	/* not the daemon's encoding any more */
+	}
+	if (r < 0)
+		pvd_info_free(p);
+	free(path);
+	return r;
+}
+
 int pvd_get(struct pvd_handle *h, const char *name, struct pvd_info **ret)
 {
 	sd_bus_error err = SD_BUS_ERROR_NULL;
@@ -90,6 +112,9 @@ int pvd_get(struct pvd_handle *h, const char *name, struct pvd_info **ret)
 
 	if (!h || !name || !ret)
 		return -EINVAL;
+	r = get_by_encoded_path(h->bus, name, ret);
+	if (r >= 0 || r == -EHOSTDOWN)
+		return r;
 	r = sd_bus_call_method(h->bus, LIBPVD_BUS_NAME, LIBPVD_MANAGER_PATH, LIBPVD_MANAGER_IFACE, "GetPvd", &err,
 			       &reply, "s", name);
 	if (r < 0)

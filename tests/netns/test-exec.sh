@@ -72,11 +72,34 @@ pvd exec nosuch.example -- touch "$LAB_TMP/ran" 2>/dev/null
 [ $? -eq 1 ] && [ ! -e "$LAB_TMP/ran" ]
 log_test $? 0 "pvd exec of an unknown PvD: exit 1, nothing run"
 
-# Root: cgroup binding (ip vrf exec) and the PvD's resolv.conf.
+# Root: cgroup binding (ip vrf exec's, done by pvd itself) and the PvD's resolv.conf.
 pvd exec a.example -- cat /etc/resolv.conf | grep -q "^nameserver 2001:db8:a::53$"
 log_test $? 0 "pvd exec a.example: /etc/resolv.conf is a.example's"
 grep -q "2001:db8:a::53" /etc/resolv.conf
 log_test $? 1 "the host's /etc/resolv.conf is untouched"
+# The binding is ip vrf exec's: its cgroup layout (ip vrf identify and ip vrf
+# pids read it), every new socket bound to the VRF, no nesting.
+[ "$(pvd exec a.example -- ip vrf identify)" = "$va" ]
+log_test $? 0 "pvd exec a.example -- ip vrf identify: $va"
+out=$(pvd exec a.example -- sh -c 'echo "self $$"; ip vrf pids "$1"' _ "$va")
+echo "$out"
+self=$(awk '$1 == "self" { print $2 }' <<<"$out")
+[ -n "$self" ] && grep -qE "^ *$self +sh$" <<<"$out"
+log_test $? 0 "ip vrf pids $va (in the command) lists the command's shell"
+bound=$(pvd exec a.example -- $PY -c 'import socket
+for f in socket.AF_INET6, socket.AF_INET:
+    s = socket.socket(f, socket.SOCK_DGRAM)
+    print(s.getsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, 16).rstrip(b"\0").decode())')
+[ "$bound" = "$va"$'\n'"$va" ]
+log_test $? 0 "pvd exec a.example: new AF_INET6 and AF_INET sockets are bound to $va"
+out=$(pvd exec a.example -- "$PVD" exec b.example -- sh -c 'ip vrf identify; cat /proc/self/cgroup' 2>&1)
+echo "$out"
+[ "$(head -1 <<<"$out")" = "$vb" ] && ! grep -q "/vrf/$va" <<<"$out"
+log_test $? 0 "pvd exec b.example inside pvd exec a.example: in $vb only, not nested"
+pvd exec a.example -- /nonexistent/cmd 2>"$LAB_TMP/err"
+rc=$?
+[ $rc -eq 127 ] && grep -q "^pvd: exec: /nonexistent/cmd: No such file or directory$" "$LAB_TMP/err"
+log_test $? 0 "pvd exec a.example -- a missing command: exit 127, said so"
 reaches() {	# reaches PVD X: server-X.example by name, source from 2001:db8:X::/64
 	local src
 	src=$(pvd exec "$1" -- curl -sS -o /dev/null -w '%{local_ip}' --max-time 5 "http://server-$2.example:8080/")

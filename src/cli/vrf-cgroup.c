@@ -29,9 +29,9 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <limits.h>
+#include <libmnl/libmnl.h>
 #include <linux/bpf.h>
 #include <linux/if_link.h>
-#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -46,72 +46,57 @@
 
 #define NETNS_DIR "/run/netns"
 
+/* The kind of a link in an RTM_NEWLINK answer (IFLA_LINKINFO's IFLA_INFO_KIND). */
+static int vrf_kind_attr(const struct nlattr *a, void *data)
+{
+	const char **kind = data;
+
+	if (mnl_attr_get_type(a) == IFLA_LINKINFO) {
+		const struct nlattr *li;
+
+		mnl_attr_for_each_nested(li, a)
+			if (mnl_attr_get_type(li) == IFLA_INFO_KIND && mnl_attr_validate(li, MNL_TYPE_NUL_STRING) == 0)
+				*kind = mnl_attr_get_str(li);
+	}
+	return MNL_CB_OK;
+}
+
+static int vrf_link_answer(const struct nlmsghdr *h, void *data)
+{
+	int *ifindex = data;
+	const char *kind = NULL;
+
+	mnl_attr_parse(h, sizeof(struct ifinfomsg), vrf_kind_attr, &kind);
+	if (kind && !strcmp(kind, "vrf"))
+		*ifindex = ((const struct ifinfomsg *)mnl_nlmsg_get_payload(h))->ifi_index;
+	return MNL_CB_OK;
+}
+
 /* The VRF's ifindex, checked to be a VRF (kind "vrf"): 0 and a message if
- * not. */
+ * not.  libmnl: one request and its answer, where libnl would fill a cache
+ * of every link (and is a heavier library to load for each command). */
 static int vrf_ifindex(const char *vrf)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-		char attrs[64];
-	} req = {
-		.nh = { .nlmsg_type = RTM_GETLINK, .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 1 },
-		.ifi = { .ifi_family = AF_UNSPEC },
-	};
-	union {
-		struct nlmsghdr nh;
-		char buf[16384];
-	} resp;
-	struct rtattr *rta;
-	const struct ifinfomsg *ifi;
-	size_t len = strlen(vrf) + 1;
-	int fd, len_left;
+	char buf[8192];		/* one link's RTM_NEWLINK, a few hundred octets */
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	int ifindex = 0, r = -1;
 	ssize_t n;
-	bool is_vrf = false;
 
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
-	rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
-	rta->rta_type = IFLA_IFNAME;
-	rta->rta_len = RTA_LENGTH(len);
-	memcpy(RTA_DATA(rta), vrf, len);
-	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0) {
-		fprintf(stderr, "pvd: exec: netlink socket: %s\n", strerror(errno));
-		return 0;
-	}
-	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0 || (n = recv(fd, &resp, sizeof(resp), 0)) < 0) {
-		fprintf(stderr, "pvd: exec: asking the kernel for link %s: %s\n", vrf, strerror(errno));
-		close(fd);
-		return 0;
-	}
-	close(fd);
-	if (!NLMSG_OK(&resp.nh, (size_t)n) || resp.nh.nlmsg_type == NLMSG_ERROR) {
-		const struct nlmsgerr *e = NLMSG_DATA(&resp.nh);
-
-		fprintf(stderr, "pvd: exec: VRF %s: %s\n", vrf,
-			NLMSG_OK(&resp.nh, (size_t)n) && e->error ? strerror(-e->error) : "no answer from the kernel");
-		return 0;
-	}
-	ifi = NLMSG_DATA(&resp.nh);
-	len_left = (int)IFLA_PAYLOAD(&resp.nh);
-	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len_left); rta = RTA_NEXT(rta, len_left)) {
-		struct rtattr *li;
-		int li_left;
-
-		if (rta->rta_type != IFLA_LINKINFO)
-			continue;
-		li_left = (int)RTA_PAYLOAD(rta);
-		for (li = RTA_DATA(rta); RTA_OK(li, li_left); li = RTA_NEXT(li, li_left))
-			if (li->rta_type == IFLA_INFO_KIND && RTA_PAYLOAD(li) >= 4 && !memcmp(RTA_DATA(li), "vrf", 4))
-				is_vrf = true;
-	}
-	if (!is_vrf) {
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = 1;
+	((struct ifinfomsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg)))->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, vrf);
+	if (nl && mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0 && (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) >= 0)
+		r = mnl_cb_run(buf, (size_t)n, 1, 0, vrf_link_answer, &ifindex);
+	if (r < 0)
+		fprintf(stderr, "pvd: exec: VRF %s: %s\n", vrf, strerror(errno));
+	else if (!ifindex)
 		fprintf(stderr, "pvd: exec: %s is not a VRF\n", vrf);
-		return 0;
-	}
-	return ifi->ifi_index;
+	if (nl)
+		mnl_socket_close(nl);
+	return r < 0 ? 0 : ifindex;
 }
 
 /* NAME of this network namespace under /run/netns, "" if it has none

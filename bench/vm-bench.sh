@@ -331,15 +331,17 @@ m_restart() {
 #    get are at most those);
 #  - at the socket: each RA of eth0 and eth1 was read by the daemon
 #    (ra-received less ra-not-managed-link) or lost to its full queue
-#    (ra-lost-socket-full).  The kernel also hands our socket a copy of
+#    (ra-lost-socket-full).  The kernel also offers our socket a copy of
 #    each multicast RA from every sub-interface of ours on eth0 (counted in
-#    their own Icmp6InRouterAdvertisements) until the daemon's filter
-#    knows the sub-interface; a copy lost to the full queue counts as lost
-#    too.  So lost RAs may exceed eth0's share by at most the copies that
-#    were not read: the check is 0 <= excess <= unread copies;
+#    their own Icmp6InRouterAdvertisements): the daemon's filter drops, not
+#    counted, those of the sub-interfaces it knows; the others are read
+#    (ra-not-managed-link) or lost to the full queue, in the same kernel
+#    counter as eth0's.  So lost RAs may exceed eth0's share by at most the
+#    copies not read: the check is 0 <= excess <= unread copies;
 #  - in the daemon: each RA read has exactly one fate: ra-not-managed-link,
 #    ra-dropped (a reason), ra-taken, ra-refused (a cap) or ra-empty.
-# A mismatch anywhere is a MISS.
+# A mismatch anywhere is a MISS, and so is a sender below 95% of the rate:
+# the row did not measure the load it names.
 FLOOD="$BUILD/bench/flood-ras"
 flood_ra_stat() {	# flood_ra_stat KEY...: the sum of these counters in the stats file as last written
 	awk -F'\t' -v keys=" $* " 'index(keys, " " $1 " ") { s += $NF } END { print s + 0 }' "$LAB_RUN/stats"

@@ -53,6 +53,15 @@ enum pvd_refusal {
 	_PVD_REFUSED_MAX,
 };
 
+/* What became of an RA handed to the registry: each RA has exactly one
+ * outcome, counted, so that the daemon's counters account for every RA. */
+enum pvd_ra_outcome {
+	PVD_RA_TAKEN,		/* into its (PvD, link, router) entry */
+	PVD_RA_REFUSED,		/* whole, by a cap or no free table (also counted as a refusal) */
+	PVD_RA_EMPTY,		/* nothing with a lifetime for a PvD or entry it does not have */
+	_PVD_RA_OUTCOME_MAX,
+};
+
 struct pvd_obj {
 	enum pvd_obj_kind kind;
 	int ifindex;			/* link it was learnt on */
@@ -159,9 +168,11 @@ size_t pvd_registry_count(const struct pvd_registry *r);
 const struct pvd *pvd_registry_get(const struct pvd_registry *r, size_t i);
 const struct pvd *pvd_registry_find(const struct pvd_registry *r, const char *name);
 const uint64_t *pvd_registry_refusals(const struct pvd_registry *r);	/* [_PVD_REFUSED_MAX] */
+const uint64_t *pvd_registry_ra_outcomes(const struct pvd_registry *r);	/* [_PVD_RA_OUTCOME_MAX] */
 
 const char *pvd_obj_kind_to_string(enum pvd_obj_kind kind);
 const char *pvd_refusal_to_string(enum pvd_refusal refusal);
+const char *pvd_ra_outcome_to_string(enum pvd_ra_outcome outcome);
 
 /* Seconds left until `until_ms` at `now_ms`, UINT32_MAX for never. */
 uint32_t pvd_seconds_left(uint64_t until_ms, uint64_t now_ms);

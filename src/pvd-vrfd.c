@@ -93,6 +93,8 @@ struct daemon {
 	size_t n_policies;
 	struct link_watch *watches;
 	ev_signal sigterm, sigint, sigusr1, sighup;
+	uint64_t received;		/* RAs read: each is not_managed, dropped or a registry outcome */
+	uint64_t unreadable;		/* reads from the RA socket that failed */
 	uint64_t dropped[_NDISC_REASON_MAX];	/* whole RAs, by reason */
 	uint64_t ignored[_NDISC_REASON_MAX];	/* single options, by reason */
 	uint64_t not_managed;		/* RAs on links we do not manage */
@@ -816,9 +818,11 @@ static void on_icmp6(struct ev_loop *loop, ev_io *w, int revents)
 		if (r == -EAGAIN || r == -EINTR)
 			break;
 		if (r < 0) {
+			d->unreadable++;
 			log_warning("cannot receive an RA: %s, ignoring", strerror(-r));
 			continue;
 		}
+		d->received++;
 		handle_packet(d, buf, len, &src, hop_limit, ifindex);
 	}
 	/* RAs the kernel could not queue while we were slow: counted, as the
@@ -1234,6 +1238,7 @@ static void write_stats(struct daemon *d)
 {
 	char path[256], tmp[270];
 	const uint64_t *refusals = pvd_registry_refusals(d->registry);
+	const uint64_t *outcomes = pvd_registry_ra_outcomes(d->registry);
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/stats", d->conf.run_dir);
@@ -1247,8 +1252,12 @@ static void write_stats(struct daemon *d)
 	}
 	fprintf(f, "pvds\t%zu\n", pvd_registry_count(d->registry));
 	fprintf(f, "reconciles\t%" PRIu64 "\n", d->reconciles);
+	fprintf(f, "ra-received\t%" PRIu64 "\n", d->received);
+	fprintf(f, "ra-unreadable\t%" PRIu64 "\n", d->unreadable);
 	fprintf(f, "ra-not-managed-link\t%" PRIu64 "\n", d->not_managed);
 	fprintf(f, "ra-lost-socket-full\t%" PRIu64 "\n", d->lost);
+	for (int i = 0; i < _PVD_RA_OUTCOME_MAX; i++)
+		fprintf(f, "ra-%s\t%" PRIu64 "\n", pvd_ra_outcome_to_string(i), outcomes[i]);
 	for (int i = 0; i < _NDISC_REASON_MAX; i++) {
 		if (d->dropped[i])
 			fprintf(f, "ra-dropped\t%s\t%" PRIu64 "\n", ndisc_reason_to_string(i), d->dropped[i]);

@@ -36,7 +36,7 @@ struct pvd_registry {
 	struct reservation *reserved;
 	size_t n_reserved;
 	uint64_t refusals[_PVD_REFUSED_MAX];
-	uint64_t ras;			/* RAs taken so far: pvd_obj.seen_ra's clock */
+	uint64_t ra_outcomes[_PVD_RA_OUTCOME_MAX];	/* [PVD_RA_TAKEN]: pvd_obj.seen_ra's clock */
 	pvd_vrf_usable_fn vrf_usable;
 	void *vrf_usable_data;
 	pvd_withdraw_fn withdrawn;
@@ -197,6 +197,28 @@ const struct pvd *pvd_registry_get(const struct pvd_registry *r, size_t i)
 const uint64_t *pvd_registry_refusals(const struct pvd_registry *r)
 {
 	return r->refusals;
+}
+
+const uint64_t *pvd_registry_ra_outcomes(const struct pvd_registry *r)
+{
+	return r->ra_outcomes;
+}
+
+const char *pvd_ra_outcome_to_string(enum pvd_ra_outcome outcome)
+{
+	switch (outcome) {
+	case PVD_RA_TAKEN: return "taken";
+	case PVD_RA_REFUSED: return "refused";
+	case PVD_RA_EMPTY: return "empty";
+	case _PVD_RA_OUTCOME_MAX: break;
+	}
+	return NULL;
+}
+
+/* pvd_obj.seen_ra's clock: the RAs taken so far. */
+static uint64_t ra_clock(const struct pvd_registry *r)
+{
+	return r->ra_outcomes[PVD_RA_TAKEN];
 }
 
 static struct pvd *find_pvd(const struct pvd_registry *r, const char *name)
@@ -436,7 +458,7 @@ static struct pvd_obj *upsert(struct pvd_registry *r, struct pvd *p, const struc
 	o->pref = in->pref;
 	o->on_link = in->on_link;
 	o->autonomous = in->autonomous;
-	o->seen_ra = r->ras;
+	o->seen_ra = ra_clock(r);
 	*changed = 1;
 	return o;
 }
@@ -497,7 +519,7 @@ static void update_address(struct pvd_registry *r, struct pvd *p, const struct p
 	a->preferred_ms = until(now, x->preferred_lifetime);
 	if (a->preferred_ms > a->expires_ms)
 		a->preferred_ms = a->expires_ms;
-	a->seen_ra = r->ras;
+	a->seen_ra = ra_clock(r);
 	*changed = 1;
 }
 
@@ -591,7 +613,7 @@ static void drop_moved(struct pvd_registry *r, struct pvd *p, const struct ndisc
 		struct pvd_obj o = p->objs[i], *a;
 		const struct pvd *to;
 
-		if (o.kind == PVD_OBJ_ROUTER || !from_router(&o, ra->ifindex, &ra->src) || o.seen_ra == r->ras ||
+		if (o.kind == PVD_OBJ_ROUTER || !from_router(&o, ra->ifindex, &ra->src) || o.seen_ra == ra_clock(r) ||
 		    !(to = carried_later_by(r, p, &o)))
 			continue;
 		log_info("PvD '%s': %s on '%s' moved to PvD '%s' (RFC 8801 §3.4)", p->name,
@@ -733,13 +755,19 @@ int pvd_registry_handle_ra(struct pvd_registry *r, const struct ndisc_ra *ra, co
 	}
 	report_withdrawals(r, ra, name, h, opts);
 	p = pvd_for_ra(r, ra, name, ifname, content);
-	if (!p)
+	if (!p) {
+		/* pvd_for_ra() refuses whatever has content and no PvD */
+		r->ra_outcomes[content ? PVD_RA_REFUSED : PVD_RA_EMPTY]++;
 		return 0;
+	}
 	if (!find_router(p, ra->ifindex, &ra->src)) {
-		if (!content)
+		if (!content) {
+			r->ra_outcomes[PVD_RA_EMPTY]++;
 			return 0;	/* withdrawals of an entry that holds nothing */
+		}
 		if (p->n_routers >= r->conf.caps.routers) {
 			refuse(r, PVD_REFUSED_MAX_ROUTERS, p->name, ifname);
+			r->ra_outcomes[PVD_RA_REFUSED]++;
 			remove_empty_pvds(r);
 			return 0;
 		}
@@ -756,7 +784,7 @@ int pvd_registry_handle_ra(struct pvd_registry *r, const struct ndisc_ra *ra, co
 		changed = 1;
 	}
 
-	r->ras++;
+	r->ra_outcomes[PVD_RA_TAKEN]++;
 	key = (struct pvd_obj) {
 		.kind = PVD_OBJ_ROUTER, .ifindex = ra->ifindex, .addr = ra->src, .router = ra->src,
 		.pref = h->preference, .expires_ms = h->router_lifetime ? now + (uint64_t)h->router_lifetime * 1000 : 0,

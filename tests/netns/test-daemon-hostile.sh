@@ -125,4 +125,25 @@ rss1=$(awk '/VmRSS/ { print $2 }' "/proc/$LAB_PID/status")
 [ "$rss1" -lt $((rss0 + 8192)) ]
 log_test $? 0 "RSS bounded: ${rss0} kB -> ${rss1} kB"
 
+# Every RA is accounted for: each one the kernel delivered on eth0 (its own
+# per-link count, ICMPv6 input: the daemon's raw socket sees each of them
+# first) was read by the daemon or lost to its full socket, and each one
+# read has exactly one fate: a link not managed (our sub-interfaces' copies
+# before their filter), dropped for a reason, or taken, refused or empty.
+kernel_ras() { ip netns exec "$host" awk '$1 == "Icmp6InRouterAdvertisements" { print $2 }' /proc/net/dev_snmp6/eth0; }
+ra_stat_sum() { awk -F'\t' -v keys=" $* " 'index(keys, " " $1 " ") { s += $NF } END { print s + 0 }' "$LAB_RUN/stats"; }
+ras_accounted() {
+	local read_on_eth0
+	refresh_stats || return 1
+	read_on_eth0=$(( $(ra_stat_sum ra-received) - $(ra_stat_sum ra-not-managed-link) ))
+	[ $((read_on_eth0 + $(ra_stat_sum ra-lost-socket-full))) = "$(kernel_ras)" ]
+}
+busywait 20000 ras_accounted
+log_test $? 0 "every RA on eth0 read or lost: $(kernel_ras) on the wire, $(ra_stat_sum ra-received) read (\
+$(ra_stat_sum ra-not-managed-link) copies from our sub-interfaces), $(ra_stat_sum ra-lost-socket-full) lost"
+[ "$(ra_stat_sum ra-received)" -gt 0 ] &&
+	[ "$(ra_stat_sum ra-received)" = "$(ra_stat_sum ra-not-managed-link ra-dropped ra-taken ra-refused ra-empty)" ]
+log_test $? 0 "each RA read has one fate: $(ra_stat_sum ra-received) = not managed $(ra_stat_sum ra-not-managed-link) \
++ dropped $(ra_stat_sum ra-dropped) + taken $(ra_stat_sum ra-taken) + refused $(ra_stat_sum ra-refused) + empty $(ra_stat_sum ra-empty)"
+
 lab_finish

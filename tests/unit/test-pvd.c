@@ -334,6 +334,10 @@ static void test_two_routers(void)
 	ra = ra_new("fe80::c", "p.example", "2001:db8:2::", 1800, 3600);
 	CHECK(pvd_registry_handle_ra(r, &ra, "eth0", 0) == 0);
 	CHECK(pvd_registry_refusals(r)[PVD_REFUSED_MAX_ROUTERS] == 1 && p->n_objs == 5);
+	CHECK(pvd_registry_ra_outcomes(r)[PVD_RA_REFUSED] == 1 && pvd_registry_ra_outcomes(r)[PVD_RA_TAKEN] == 2);
+	/* Withdrawals from a router without an entry: nothing to take. */
+	ra = ra_new("fe80::c", "p.example", NULL, 0, 0);
+	CHECK(pvd_registry_handle_ra(r, &ra, "eth0", 0) == 0 && pvd_registry_ra_outcomes(r)[PVD_RA_EMPTY] == 1);
 
 	/* fe80::a's lifetime 0 removes its default router; fe80::a still
 	 * advertises the prefix, so keeps its entry and slot. */
@@ -400,6 +404,13 @@ static void test_caps(void)
 	CHECK(pvd_registry_refusals(r)[PVD_REFUSED_MAX_PREFIXES] == 2);
 	CHECK(obj(pvd_registry_find(r, "p0.example"), PVD_OBJ_PREFIX) &&
 	      pvd_registry_find(r, "q.example")->n_kind[PVD_OBJ_PREFIX] == 2);
+	/* One outcome per RA: refusing an object does not refuse its RA; an
+	 * RA with nothing for a PvD not held is empty, not refused. */
+	ra = ra_new("fe80::a", "s.example", NULL, 0, 0);
+	pvd_registry_handle_ra(r, &ra, "eth0", 0);
+	CHECK(pvd_registry_ra_outcomes(r)[PVD_RA_TAKEN] == 7 && pvd_registry_ra_outcomes(r)[PVD_RA_REFUSED] == 2 &&
+	      pvd_registry_ra_outcomes(r)[PVD_RA_EMPTY] == 1);
+	CHECK(!strcmp(pvd_ra_outcome_to_string(PVD_RA_REFUSED), "refused"));
 	pvd_registry_free(r);
 
 	/* Only one table left for two PvDs. */

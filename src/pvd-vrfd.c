@@ -248,7 +248,10 @@ static bool link_is_managed(struct daemon *d, int ifindex, char ifname[IFNAMSIZ]
 {
 	const struct link_policy *lp;
 
-	if (!if_indextoname(ifindex, ifname) || !link_is_candidate(d, ifname))
+	/* The link cache first: if_indextoname() opens a socket for each call,
+	 * once per RA.  A link whose event is still unread is not there yet. */
+	if ((kernel_link_name(d->kernel, ifindex, ifname) < 0 && !if_indextoname(ifindex, ifname)) ||
+	    !link_is_candidate(d, ifname))
 		return false;
 	lp = link_policy_find(d, ifindex);
 	return lp ? lp->managed : link_policy_decide(d, ifindex, ifname);

@@ -55,7 +55,7 @@ static void add_route(struct want *w, size_t from, const struct kroute *rt)
 }
 
 static void add_obj(struct want *w, size_t routes_from, const struct pvd *p, const struct pvd_obj *o,
-		    const char *subif, uint64_t now)
+		    const char subif[IFNAMSIZ], uint64_t now)
 {
 	uint32_t valid = pvd_seconds_left(o->expires_ms, now);
 	struct kroute rt = { .family = AF_INET6, .table = p->table, .lifetime = valid };
@@ -63,7 +63,7 @@ static void add_obj(struct want *w, size_t routes_from, const struct pvd *p, con
 
 	if (valid == 0)		/* expired, the expiry timer not yet run */
 		return;
-	snprintf(rt.dev, sizeof(rt.dev), "%s", subif);
+	memcpy(rt.dev, subif, sizeof(rt.dev));
 	switch (o->kind) {
 	case PVD_OBJ_ADDRESS:
 		if (o->has_address) {
@@ -71,7 +71,7 @@ static void add_obj(struct want *w, size_t routes_from, const struct pvd *p, con
 
 			*a = (struct kaddr) { .addr = o->address, .plen = o->plen, .valid = valid,
 					      .preferred = pvd_seconds_left(o->preferred_ms, now) };
-			snprintf(a->dev, sizeof(a->dev), "%s", subif);
+			memcpy(a->dev, subif, sizeof(a->dev));
 		}
 		return;
 	case PVD_OBJ_PREFIX:
@@ -131,17 +131,24 @@ int want_build(const struct pvd_registry *r, uint64_t now, struct want *w)
 				.family = f ? AF_INET : AF_INET6, .table = p->table, .lifetime = UINT32_MAX,
 				.metric = WANT_METRIC_UNREACHABLE, .unreachable = true,
 			};
+		char subif[IFNAMSIZ] = "";
+		int subif_of = 0;	/* the link `subif` is named for */
+
 		for (size_t j = 0; j < p->n_objs; j++) {
 			const struct pvd_obj *o = &p->objs[j];
-			char subif[IFNAMSIZ];
 
-			if (stable_subif_name(p->id, o->ifindex, subif) < 0)
-				continue;
+			/* A link's objects mostly come in a run: its name once per run. */
+			if (o->ifindex != subif_of || subif_of <= 0) {
+				subif_of = 0;
+				if (stable_subif_name(p->id, o->ifindex, subif) < 0)
+					continue;
+				subif_of = o->ifindex;
+			}
 			if (!subif_listed(w, subifs_from, subif)) {
 				struct ksubif *s = &w->subifs[w->state.n_subifs++];
 
-				snprintf(s->name, sizeof(s->name), "%s", subif);
-				snprintf(s->vrf, sizeof(s->vrf), "%s", p->vrf);
+				memcpy(s->name, subif, sizeof(s->name));
+				memcpy(s->vrf, p->vrf, sizeof(s->vrf));
 				s->parent_ifindex = o->ifindex;
 			}
 			add_obj(w, routes_from, p, o, subif, now);

@@ -55,9 +55,15 @@ struct kernel_owned *kernel_owned_by_name(struct kernel *k, const char *name)
 {
 	struct kernel_owned *o = k->owned.v;
 
+	/* Lookups come in runs of one name (a link's addresses, its routes):
+	 * the last hit first, checked like any other. */
+	if (k->owned_hint < k->owned.n && !strcmp(o[k->owned_hint].l.name, name))
+		return &o[k->owned_hint];
 	for (size_t i = 0; i < k->owned.n; i++)
-		if (!strcmp(o[i].l.name, name))
+		if (!strcmp(o[i].l.name, name)) {
+			k->owned_hint = i;
 			return &o[i];
+		}
 	return NULL;
 }
 

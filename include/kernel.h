@@ -167,6 +167,12 @@ bool kernel_release_adopted_parent(struct kernel *k, int parent_ifindex);
  * reservations after a restart.  *ret_vrfs is malloc'd (NULL when *ret_n is 0). */
 int kernel_list_owned_vrfs(struct kernel *k, struct kvrf **ret_vrfs, size_t *ret_n);
 
+/* What kernel_open re-adopted: links, and our addresses and routes on them. */
+struct kernel_adopted {
+	size_t vrfs, subifs, addrs, routes;
+};
+void kernel_adopted_count(struct kernel *k, struct kernel_adopted *ret);
+
 /* The ifindexes of every link we made (VRFs and sub-interfaces), in the
  * order they were recorded.  *ret_ifindexes is malloc'd (NULL when *ret_n is 0). */
 int kernel_list_owned_ifindexes(struct kernel *k, int **ret_ifindexes, size_t *ret_n);

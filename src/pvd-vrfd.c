@@ -112,14 +112,23 @@ struct daemon {
 	char status[160];		/* the STATUS= last sent */
 	char last_error[96];		/* of the last failed reconciliation, "" if none */
 	ev_timer watchdog;		/* WATCHDOG=1, when the unit sets WatchdogSec= */
+	/* Start-up, CLOCK_MONOTONIC µs: at main(), around kernel_open(), at the
+	 * loop's start; for the line after the first reconciliation. */
+	uint64_t t_main, t_kernel, t_kernel_done, t_loop;
+	struct kernel_adopted adopted;	/* what kernel_open() re-adopted */
 };
 
-static uint64_t now_ms(void)
+static uint64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t now_ms(void)
+{
+	return now_us() / 1000;
 }
 
 /* Links we may listen on: configured, and never our own or loopback. */
@@ -682,6 +691,23 @@ static void ignore_own_links(struct daemon *d)
 	d->n_own_links = n;
 }
 
+/* Once, after the first reconciliation: what this run re-adopted from an
+ * earlier one, and how long that took from main() (the exec and the dynamic
+ * loading before it are not counted), by stage. */
+static void log_readopted(const struct daemon *d)
+{
+	const struct kernel_adopted *a = &d->adopted;
+	const double ms = 1000.0;
+
+	if (a->vrfs + a->subifs == 0)
+		return;
+	log_info("re-adopted %zu VRFs, %zu sub-interfaces, %zu addresses and %zu routes in %.1f ms from main() "
+		 "(configuration %.1f, kernel state %.1f, registry and sockets %.1f, first reconciliation %.1f)",
+		 a->vrfs, a->subifs, a->addrs, a->routes, (now_us() - d->t_main) / ms, (d->t_kernel - d->t_main) / ms,
+		 (d->t_kernel_done - d->t_kernel) / ms, (d->t_loop - d->t_kernel_done) / ms,
+		 (now_us() - d->t_loop) / ms);
+}
+
 static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
@@ -713,7 +739,8 @@ static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents)
 	dns_sync(d, r == 0 && d->grace_over);
 	bus_sync(d->bus, d->registry);
 	schedule_expiry(d);
-	d->reconciles++;
+	if (d->reconciles++ == 0)
+		log_readopted(d);
 	notify_status(d);
 }
 
@@ -1389,6 +1416,7 @@ int main(int argc, char **argv)
 	char err[512], owned[sizeof(d.conf.run_dir) + 8];
 	int c, r;
 
+	d.t_main = now_us();
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -1448,11 +1476,14 @@ int main(int argc, char **argv)
 		.subif_kind = d.conf.subif_kind == CONF_SUBIF_MACVLAN ? KERNEL_SUBIF_MACVLAN : KERNEL_SUBIF_IPVLAN,
 		.owned_path = owned,
 	};
+	d.t_kernel = now_us();
 	r = kernel_open(d.loop, &kconf, &events, &d, &d.kernel);
 	if (r < 0) {
 		log_error("cannot start the kernel reconciler: %s", strerror(-r));
 		return 1;
 	}
+	kernel_adopted_count(d.kernel, &d.adopted);
+	d.t_kernel_done = now_us();
 	if (load_secret(d.conf.state_dir, secret) < 0)
 		return 1;
 	r = pvd_registry_new(&d.conf, secret, &d.registry);
@@ -1504,9 +1535,13 @@ int main(int argc, char **argv)
 	adopt(&d);
 	solicit_start(&d);
 	watchdog_start(&d);
-	/* A first reconciliation with what was re-adopted; READY=1 follows it. */
-	changed(&d);
+	/* A first reconciliation with what was re-adopted, at once (nothing to
+	 * coalesce with yet); READY=1 follows it. */
+	ev_timer_stop(d.loop, &d.reconcile);
+	ev_timer_set(&d.reconcile, 0, 0);
+	ev_timer_start(d.loop, &d.reconcile);
 	log_info("pvd-vrfd %s started (config %s)", PACKAGE_VERSION, d.config);
+	d.t_loop = now_us();
 	ev_run(d.loop, 0);
 
 	sd_notify(0, "STOPPING=1");

@@ -831,6 +831,19 @@ int kernel_adopt(struct kernel *k)
 	}
 	return r;
 }
+
+void kernel_adopted_count(struct kernel *k, struct kernel_adopted *ret)
+{
+	const struct kernel_owned *o = k->owned.v;
+
+	*ret = (struct kernel_adopted) { .addrs = k->adopted_addrs.n, .routes = k->adopted_routes.n };
+	for (size_t i = 0; i < k->owned.n; i++)
+		if (o[i].adopted && o[i].l.kind == OWNED_VRF)
+			ret->vrfs++;
+		else if (o[i].adopted)
+			ret->subifs++;
+}
+
 bool kernel_release_adopted_parent(struct kernel *k, int parent_ifindex)
 {
 	struct kernel_owned *o = k->owned.v;

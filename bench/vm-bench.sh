@@ -294,16 +294,16 @@ m_restart() {
 		mark=$(wc -l <"$LAB_LOG")
 		t=$(now_ns)
 		lab_daemon_start "log_level = info" "${conf[@]}"
-		until tail -n +"$((mark + 1))" "$LAB_LOG" | grep -q ' re-adopted [0-9]* VRFs'; do
+		until tail -n +"$((mark + 1))" "$LAB_LOG" | grep -qE '(^|>)re-adopted [0-9]+ VRFs'; do
 			[ "$(ms_since "$t")" -lt 60000 ] || return 1
 			sleep 0.01
 		done
 		wall+=("$(ms_since "$t")")
-		line=$(tail -n +"$((mark + 1))" "$LAB_LOG" | grep ' re-adopted [0-9]* VRFs')
+		line=$(tail -n +"$((mark + 1))" "$LAB_LOG" | grep -E '(^|>)re-adopted [0-9]+ VRFs')
 		echo "restart: $line" >&2
 		ours+=("$(sed -n 's/.* in \([0-9.]*\) ms from main().*/\1/p' <<<"$line")")
 		stages=$(sed -n 's/.* from main() (\(.*\))$/\1/p' <<<"$line")
-		got=$(sed -n 's/.* re-adopted \(.*\) in [0-9.]* ms from main.*/\1/p' <<<"$line")
+		got=$(sed -n 's/^.*re-adopted \(.*\) in [0-9.]* ms from main.*/\1/p' <<<"$line")
 		[[ $got == "64 VRFs, 256 sub-interfaces, "* ]] || all=0
 		wait_idle "$LAB_PID"
 		tail -n +"$((mark + 1))" "$LAB_LOG" | grep -qE '^(<[0-9]>)?(created|removed) ' && bad=1

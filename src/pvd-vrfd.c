@@ -11,10 +11,8 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <ifaddrs.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <linux/if_packet.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -863,32 +861,12 @@ static void on_icmp6(struct ev_loop *loop, ev_io *w, int revents)
  * can answer by unicast without resolving us first). */
 static void solicit(struct daemon *d, int ifindex, const char *ifname)
 {
-	struct ifaddrs *ifas = NULL;
-	struct sockaddr_in6 sin6;
-	struct sockaddr_ll sll = { 0 };
-	struct in6_addr lla;
-	bool have_lla = false;
-	size_t lladdr_len = 0;
+	struct kernel_link_source src;
 	int r;
 
-	if (getifaddrs(&ifas) == 0) {
-		for (struct ifaddrs *i = ifas; i; i = i->ifa_next) {
-			if (!i->ifa_addr || strcmp(i->ifa_name, ifname))
-				continue;
-			if (i->ifa_addr->sa_family == AF_INET6 && !have_lla) {
-				memcpy(&sin6, i->ifa_addr, sizeof(sin6));
-				if (IN6_IS_ADDR_LINKLOCAL(&sin6.sin6_addr)) {
-					lla = sin6.sin6_addr;
-					have_lla = true;
-				}
-			} else if (i->ifa_addr->sa_family == AF_PACKET) {
-				memcpy(&sll, i->ifa_addr, sizeof(sll));
-				lladdr_len = sll.sll_halen <= sizeof(sll.sll_addr) ? sll.sll_halen : 0;
-			}
-		}
-		freeifaddrs(ifas);
-	}
-	r = icmp6_send_rs(d->icmp_fd, ifindex, have_lla ? &lla : NULL, sll.sll_addr, lladdr_len);
+	/* Without a source address (a failed read too), the RS goes from :: */
+	(void)kernel_link_source(d->kernel, ifindex, &src);
+	r = icmp6_send_rs(d->icmp_fd, ifindex, src.have_lla ? &src.lla : NULL, src.lladdr, src.lladdr_len);
 
 	if (r < 0)
 		log_warning("cannot send a Router Solicitation on '%s': %s", ifname, strerror(-r));
@@ -896,17 +874,22 @@ static void solicit(struct daemon *d, int ifindex, const char *ifname)
 		log_debug("Router Solicitation sent on '%s'", ifname);
 }
 
+/* From the link cache: with 64 PvDs on 4 links, if_nameindex() and a
+ * getifaddrs() per managed link dumped every link and address of the host
+ * five times, the longest part of a restart. */
 static void solicit_all(struct daemon *d)
 {
-	struct if_nameindex *links = if_nameindex();
 	char ifname[IFNAMSIZ];
+	int *links = NULL;
+	size_t n = 0;
 
-	if (!links)
+	if (kernel_list_links(d->kernel, &links, &n) < 0)
 		return;
-	for (struct if_nameindex *l = links; l->if_index; l++)
-		if (link_is_managed(d, l->if_index, ifname) && kernel_link_is_up(d->kernel, l->if_index))
-			solicit(d, l->if_index, ifname);
-	if_freenameindex(links);
+	for (size_t i = 0; i < n; i++)
+		if (kernel_link_name(d->kernel, links[i], ifname) == 0 && link_is_candidate(d, ifname) &&
+		    link_is_managed(d, links[i], ifname) && kernel_link_is_up(d->kernel, links[i]))
+			solicit(d, links[i], ifname);
+	free(links);
 }
 
 /* RFC 4861 §6.3.7: up to MAX_RTR_SOLICITATIONS (3), RTR_SOLICITATION_INTERVAL

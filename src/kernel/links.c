@@ -941,6 +941,47 @@ int kernel_remove_all(struct kernel *k)
 	return first;
 }
 
+int kernel_list_links(struct kernel *k, int **ret_ifindexes, size_t *ret_n)
+{
+	int *v = calloc((size_t)nl_cache_nitems(k->links) + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (struct nl_object *obj = nl_cache_get_first(k->links); obj; obj = nl_cache_get_next(obj))
+		v[n++] = rtnl_link_get_ifindex((struct rtnl_link *)obj);
+	*ret_ifindexes = v;
+	*ret_n = n;
+	return 0;
+}
+
+int kernel_link_source(struct kernel *k, int ifindex, struct kernel_link_source *ret)
+{
+	_cleanup_link_ struct rtnl_link *link = rtnl_link_get(k->links, ifindex);
+	struct kernel_vec addrs = { .size = sizeof(struct kernel_addr) };
+	const struct kernel_addr *a;
+	struct nl_addr *ll;
+	int r;
+
+	*ret = (struct kernel_link_source) { .have_lla = false };
+	if (!link)
+		return -ENODEV;
+	ll = rtnl_link_get_addr(link);
+	if (ll && nl_addr_get_len(ll) <= sizeof(ret->lladdr)) {
+		ret->lladdr_len = nl_addr_get_len(ll);
+		memcpy(ret->lladdr, nl_addr_get_binary_addr(ll), ret->lladdr_len);
+	}
+	r = kernel_addrs_dump(k, ifindex, &addrs);
+	a = addrs.v;
+	for (size_t i = 0; r == 0 && i < addrs.n && !ret->have_lla; i++)
+		if (IN6_IS_ADDR_LINKLOCAL(&a[i].addr)) {
+			ret->lla = a[i].addr;
+			ret->have_lla = true;
+		}
+	kernel_vec_done(&addrs);
+	return r;
+}
+
 int kernel_link_ifindex(struct kernel *k, const char *name)
 {
 	int ifindex = rtnl_link_name2i(k->links, name);

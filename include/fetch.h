@@ -56,7 +56,8 @@ struct fetch *fetch_free(struct fetch *f);
 /* Start fetching; -EBUSY if one is running for this PvD ID, -EINVAL if the
  * request is unusable (a PvD ID that is not fetchable, a VRF name that is not
  * ours, no RDNSS, no source), -ENOMEM.  On error nothing was started and the
- * callback will not be called. */
+ * callback will not be called.  The first call sets up libcurl and c-ares
+ * (-EIO if they cannot be). */
 int fetch_start(struct fetch *f, const struct fetch_request *req);
 /* Stop the fetch of @pvd_id, if any, without callback. */
 void fetch_cancel(struct fetch *f, const char *pvd_id);

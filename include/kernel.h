@@ -167,6 +167,12 @@ bool kernel_release_adopted_parent(struct kernel *k, int parent_ifindex);
  * reservations after a restart.  *ret_vrfs is malloc'd (NULL when *ret_n is 0). */
 int kernel_list_owned_vrfs(struct kernel *k, struct kvrf **ret_vrfs, size_t *ret_n);
 
+/* What kernel_open re-adopted: links, and our addresses and routes on them. */
+struct kernel_adopted {
+	size_t vrfs, subifs, addrs, routes;
+};
+void kernel_adopted_count(struct kernel *k, struct kernel_adopted *ret);
+
 /* The ifindexes of every link we made (VRFs and sub-interfaces), in the
  * order they were recorded.  *ret_ifindexes is malloc'd (NULL when *ret_n is 0). */
 int kernel_list_owned_ifindexes(struct kernel *k, int **ret_ifindexes, size_t *ret_n);
@@ -183,6 +189,18 @@ bool kernel_vrf_slot_usable(struct kernel *k, const char *vrf, uint32_t table);
 int kernel_remove_all(struct kernel *k);
 
 /* Link lookups from the link cache (kept current by the event socket). */
+int kernel_list_links(struct kernel *k, int **ret_ifindexes, size_t *ret_n);    /* every link; malloc'd */
+/* Where a Router Solicitation on a link comes from: its first link-local
+ * address (if it has one: have_lla) and its link-layer address (lladdr_len
+ * 0 if none, or longer than a sockaddr_ll holds); the cache and one dump of
+ * that link's addresses, not of every link's. */
+struct kernel_link_source {
+	bool have_lla;
+	struct in6_addr lla;
+	uint8_t lladdr[8];
+	size_t lladdr_len;
+};
+int kernel_link_source(struct kernel *k, int ifindex, struct kernel_link_source *ret);
 int kernel_link_ifindex(struct kernel *k, const char *name);   /* ifindex, or -ENODEV */
 int kernel_link_name(struct kernel *k, int ifindex, char ret_name[IFNAMSIZ]);   /* 0 or -ENODEV */
 bool kernel_link_is_up(struct kernel *k, int ifindex);          /* IFF_UP and IFF_LOWER_UP */

@@ -906,9 +906,35 @@ bool fetch_running(const struct fetch *f, const char *pvd_id)
 	return f && job_find(f, pvd_id);
 }
 
+/* libcurl (and with it the TLS library, its configuration and CA store)
+ * and c-ares are set up for the first fetch, not at start: ~60 ms of a
+ * restart under emulation, which a daemon whose PvDs announce no additional
+ * information never needs. */
+static int fetch_libraries(struct fetch *f)
+{
+	static bool initialised;
+
+	if (f->multi)
+		return 0;
+	if (!initialised) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+			return -EIO;
+		initialised = true;
+	}
+	f->multi = curl_multi_init();
+	if (!f->multi)
+		return -ENOMEM;
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+	return 0;
+}
+
 int fetch_start(struct fetch *f, const struct fetch_request *req)
 {
 	struct job *j;
+	int r;
 
 	assert(f && req);
 	if (!host_is_safe(req->pvd_id) || !vrf_is_ours(req->vrf) || req->n_dns == 0 || req->n_dns > FETCH_DNS_MAX ||
@@ -916,6 +942,9 @@ int fetch_start(struct fetch *f, const struct fetch_request *req)
 		return -EINVAL;
 	if (job_find(f, req->pvd_id))
 		return -EBUSY;
+	r = fetch_libraries(f);
+	if (r < 0)
+		return r;
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return -ENOMEM;
@@ -957,14 +986,8 @@ void fetch_cancel(struct fetch *f, const char *pvd_id)
 
 int fetch_new(struct ev_loop *loop, const char *ca_file, fetch_done_fn done, void *userdata, struct fetch **ret)
 {
-	static bool initialised;
 	struct fetch *f;
 
-	if (!initialised) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
-			return -EIO;
-		initialised = true;
-	}
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
@@ -978,16 +1001,6 @@ int fetch_new(struct ev_loop *loop, const char *ca_file, fetch_done_fn done, voi
 			return -ENOMEM;
 		}
 	}
-	f->multi = curl_multi_init();
-	if (!f->multi) {
-		free(f->ca_file);
-		free(f);
-		return -ENOMEM;
-	}
-	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
-	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
-	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
-	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
 	ev_timer_init(&f->curl_timer, on_curl_timer, 0, 0);
 	f->curl_timer.data = f;
 	ev_idle_init(&f->reaper, on_reap);
@@ -1008,7 +1021,8 @@ struct fetch *fetch_free(struct fetch *f)
 	}
 	ev_timer_stop(f->loop, &f->curl_timer);
 	ev_idle_stop(f->loop, &f->reaper);
-	curl_multi_cleanup(f->multi);
+	if (f->multi)
+		curl_multi_cleanup(f->multi);
 	free(f->ca_file);
 	free(f);
 	return NULL;

@@ -11,10 +11,8 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <ifaddrs.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <linux/if_packet.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -114,14 +112,23 @@ struct daemon {
 	char status[160];		/* the STATUS= last sent */
 	char last_error[96];		/* of the last failed reconciliation, "" if none */
 	ev_timer watchdog;		/* WATCHDOG=1, when the unit sets WatchdogSec= */
+	/* Start-up, CLOCK_MONOTONIC µs: at main(), around kernel_open(), at the
+	 * loop's start; for the line after the first reconciliation. */
+	uint64_t t_main, t_kernel, t_kernel_done, t_loop;
+	struct kernel_adopted adopted;	/* what kernel_open() re-adopted */
 };
 
-static uint64_t now_ms(void)
+static uint64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t now_ms(void)
+{
+	return now_us() / 1000;
 }
 
 /* Links we may listen on: configured, and never our own or loopback. */
@@ -687,6 +694,23 @@ static void ignore_own_links(struct daemon *d)
 	d->n_own_links = n;
 }
 
+/* Once, after the first reconciliation: what this run re-adopted from an
+ * earlier one, and how long that took from main() (the exec and the dynamic
+ * loading before it are not counted), by stage. */
+static void log_readopted(const struct daemon *d)
+{
+	const struct kernel_adopted *a = &d->adopted;
+	const double ms = 1000.0;
+
+	if (a->vrfs + a->subifs == 0)
+		return;
+	log_info("re-adopted %zu VRFs, %zu sub-interfaces, %zu addresses and %zu routes in %.1f ms from main() "
+		 "(configuration %.1f, kernel state %.1f, registry and sockets %.1f, first reconciliation %.1f)",
+		 a->vrfs, a->subifs, a->addrs, a->routes, (now_us() - d->t_main) / ms, (d->t_kernel - d->t_main) / ms,
+		 (d->t_kernel_done - d->t_kernel) / ms, (d->t_loop - d->t_kernel_done) / ms,
+		 (now_us() - d->t_loop) / ms);
+}
+
 static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
@@ -718,7 +742,8 @@ static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents)
 	dns_sync(d, r == 0 && d->grace_over);
 	bus_sync(d->bus, d->registry);
 	schedule_expiry(d);
-	d->reconciles++;
+	if (d->reconciles++ == 0)
+		log_readopted(d);
 	notify_status(d);
 }
 
@@ -843,32 +868,12 @@ static void on_icmp6(struct ev_loop *loop, ev_io *w, int revents)
  * can answer by unicast without resolving us first). */
 static void solicit(struct daemon *d, int ifindex, const char *ifname)
 {
-	struct ifaddrs *ifas = NULL;
-	struct sockaddr_in6 sin6;
-	struct sockaddr_ll sll = { 0 };
-	struct in6_addr lla;
-	bool have_lla = false;
-	size_t lladdr_len = 0;
+	struct kernel_link_source src;
 	int r;
 
-	if (getifaddrs(&ifas) == 0) {
-		for (struct ifaddrs *i = ifas; i; i = i->ifa_next) {
-			if (!i->ifa_addr || strcmp(i->ifa_name, ifname))
-				continue;
-			if (i->ifa_addr->sa_family == AF_INET6 && !have_lla) {
-				memcpy(&sin6, i->ifa_addr, sizeof(sin6));
-				if (IN6_IS_ADDR_LINKLOCAL(&sin6.sin6_addr)) {
-					lla = sin6.sin6_addr;
-					have_lla = true;
-				}
-			} else if (i->ifa_addr->sa_family == AF_PACKET) {
-				memcpy(&sll, i->ifa_addr, sizeof(sll));
-				lladdr_len = sll.sll_halen <= sizeof(sll.sll_addr) ? sll.sll_halen : 0;
-			}
-		}
-		freeifaddrs(ifas);
-	}
-	r = icmp6_send_rs(d->icmp_fd, ifindex, have_lla ? &lla : NULL, sll.sll_addr, lladdr_len);
+	/* Without a source address (a failed read too), the RS goes from :: */
+	(void)kernel_link_source(d->kernel, ifindex, &src);
+	r = icmp6_send_rs(d->icmp_fd, ifindex, src.have_lla ? &src.lla : NULL, src.lladdr, src.lladdr_len);
 
 	if (r < 0)
 		log_warning("cannot send a Router Solicitation on '%s': %s", ifname, strerror(-r));
@@ -876,17 +881,22 @@ static void solicit(struct daemon *d, int ifindex, const char *ifname)
 		log_debug("Router Solicitation sent on '%s'", ifname);
 }
 
+/* From the link cache: with 64 PvDs on 4 links, if_nameindex() and a
+ * getifaddrs() per managed link dumped every link and address of the host
+ * five times, the longest part of a restart. */
 static void solicit_all(struct daemon *d)
 {
-	struct if_nameindex *links = if_nameindex();
 	char ifname[IFNAMSIZ];
+	int *links = NULL;
+	size_t n = 0;
 
-	if (!links)
+	if (kernel_list_links(d->kernel, &links, &n) < 0)
 		return;
-	for (struct if_nameindex *l = links; l->if_index; l++)
-		if (link_is_managed(d, l->if_index, ifname) && kernel_link_is_up(d->kernel, l->if_index))
-			solicit(d, l->if_index, ifname);
-	if_freenameindex(links);
+	for (size_t i = 0; i < n; i++)
+		if (kernel_link_name(d->kernel, links[i], ifname) == 0 && link_is_candidate(d, ifname) &&
+		    link_is_managed(d, links[i], ifname) && kernel_link_is_up(d->kernel, links[i]))
+			solicit(d, links[i], ifname);
+	free(links);
 }
 
 /* RFC 4861 §6.3.7: up to MAX_RTR_SOLICITATIONS (3), RTR_SOLICITATION_INTERVAL
@@ -1401,6 +1411,7 @@ int main(int argc, char **argv)
 	char err[512], owned[sizeof(d.conf.run_dir) + 8];
 	int c, r;
 
+	d.t_main = now_us();
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -1460,11 +1471,14 @@ int main(int argc, char **argv)
 		.subif_kind = d.conf.subif_kind == CONF_SUBIF_MACVLAN ? KERNEL_SUBIF_MACVLAN : KERNEL_SUBIF_IPVLAN,
 		.owned_path = owned,
 	};
+	d.t_kernel = now_us();
 	r = kernel_open(d.loop, &kconf, &events, &d, &d.kernel);
 	if (r < 0) {
 		log_error("cannot start the kernel reconciler: %s", strerror(-r));
 		return 1;
 	}
+	kernel_adopted_count(d.kernel, &d.adopted);
+	d.t_kernel_done = now_us();
 	if (load_secret(d.conf.state_dir, secret) < 0)
 		return 1;
 	r = pvd_registry_new(&d.conf, secret, &d.registry);
@@ -1516,9 +1530,13 @@ int main(int argc, char **argv)
 	adopt(&d);
 	solicit_start(&d);
 	watchdog_start(&d);
-	/* A first reconciliation with what was re-adopted; READY=1 follows it. */
-	changed(&d);
+	/* A first reconciliation with what was re-adopted, at once (nothing to
+	 * coalesce with yet); READY=1 follows it. */
+	ev_timer_stop(d.loop, &d.reconcile);
+	ev_timer_set(&d.reconcile, 0, 0);
+	ev_timer_start(d.loop, &d.reconcile);
 	log_info("pvd-vrfd %s started (config %s)", PACKAGE_VERSION, d.config);
+	d.t_loop = now_us();
 	ev_run(d.loop, 0);
 
 	sd_notify(0, "STOPPING=1");

@@ -291,10 +291,30 @@ int kernel_addrs_reconcile(struct kernel *k, const struct kernel_state *want)
 	return first;
 }
 
+/* Does an address on the host carry our IFA_PROTO already (one an earlier
+ * run left: the usual restart)?  Only a kernel that keeps IFA_PROTO reports
+ * it, so then the probe link, a creation and a deletion at every start, is
+ * not needed. */
+static bool kernel_ifa_proto_seen(struct kernel *k)
+{
+	struct kernel_vec addrs = { .size = sizeof(struct kernel_addr) };
+	const struct kernel_addr *a;
+	bool seen = false;
+
+	if (kernel_addrs_dump(k, 0, &addrs) == 0) {
+		a = addrs.v;
+		for (size_t i = 0; i < addrs.n && !seen; i++)
+			seen = a[i].proto == k->cfg.addr_proto;
+	}
+	kernel_vec_done(&addrs);
+	return seen;
+}
+
 /* Linux before 5.18 accepts IFA_PROTO and drops it: our addresses would
  * then be indistinguishable from anyone's, and refreshing or removing them
- * would fail forever.  So add one with IFA_PROTO on a throwaway dummy link
- * (down, so nothing routes through it) and read it back. */
+ * would fail forever.  So, unless an address shows it already, add one with
+ * IFA_PROTO on a throwaway dummy link (down, so nothing routes through it)
+ * and read it back. */
 int kernel_probe_ifa_proto(struct kernel *k)
 {
 	_cleanup_link_ struct rtnl_link *link = NULL;
@@ -305,10 +325,18 @@ int kernel_probe_ifa_proto(struct kernel *k)
 	const struct kaddr want = { .valid = UINT32_MAX, .preferred = UINT32_MAX };
 	char name[IFNAMSIZ], ext[KERNEL_EXTACK_MAX];
 	const struct kernel_addr *a;
-	const char *seam;
+	/* Test seam: PVD_TEST_NO_IFA_PROTO=1 makes the read-back look like an
+	 * old kernel's (the netns suite has no such kernel to boot). */
+	const char *seam = getenv("PVD_TEST_NO_IFA_PROTO");
+	bool old_kernel = seam && !strcmp(seam, "1");
 	struct in6_addr addr;
 	struct utsname u;
 	int proto = -1, ifindex, r;
+
+	if (!old_kernel && kernel_ifa_proto_seen(k)) {
+		log_debug("kernel keeps IFA_PROTO on addresses (ours have it)");
+		return 0;
+	}
 
 	/* The pid keeps two daemons (in two namespaces sharing nothing else) apart. */
 	snprintf(name, sizeof(name), "pvdprobe%d", (int)getpid());
@@ -351,10 +379,7 @@ out:
 		log_error("cannot delete the IFA_PROTO probe link '%s'%s%s", name, ext[0] ? ": " : "", ext);
 	if (r < 0)
 		return r;
-	/* Test seam: PVD_TEST_NO_IFA_PROTO=1 makes the read-back look like an
-	 * old kernel's (the netns suite has no such kernel to boot). */
-	seam = getenv("PVD_TEST_NO_IFA_PROTO");
-	if (seam && !strcmp(seam, "1"))
+	if (old_kernel)
 		proto = 0;
 	if (proto != k->cfg.addr_proto) {
 		log_error("kernel %s does not keep IFA_PROTO on addresses (Linux 6.1 or later needed)",

@@ -840,6 +840,19 @@ int kernel_adopt(struct kernel *k)
 	}
 	return r;
 }
+
+void kernel_adopted_count(struct kernel *k, struct kernel_adopted *ret)
+{
+	const struct kernel_owned *o = k->owned.v;
+
+	*ret = (struct kernel_adopted) { .addrs = k->adopted_addrs.n, .routes = k->adopted_routes.n };
+	for (size_t i = 0; i < k->owned.n; i++)
+		if (o[i].adopted && o[i].l.kind == OWNED_VRF)
+			ret->vrfs++;
+		else if (o[i].adopted)
+			ret->subifs++;
+}
+
 bool kernel_release_adopted_parent(struct kernel *k, int parent_ifindex)
 {
 	struct kernel_owned *o = k->owned.v;
@@ -935,6 +948,47 @@ int kernel_remove_all(struct kernel *k)
 	if (changed)
 		kernel_keep_first(&first, kernel_links_refill(k));
 	return first;
+}
+
+int kernel_list_links(struct kernel *k, int **ret_ifindexes, size_t *ret_n)
+{
+	int *v = calloc((size_t)nl_cache_nitems(k->links) + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (struct nl_object *obj = nl_cache_get_first(k->links); obj; obj = nl_cache_get_next(obj))
+		v[n++] = rtnl_link_get_ifindex((struct rtnl_link *)obj);
+	*ret_ifindexes = v;
+	*ret_n = n;
+	return 0;
+}
+
+int kernel_link_source(struct kernel *k, int ifindex, struct kernel_link_source *ret)
+{
+	_cleanup_link_ struct rtnl_link *link = rtnl_link_get(k->links, ifindex);
+	struct kernel_vec addrs = { .size = sizeof(struct kernel_addr) };
+	const struct kernel_addr *a;
+	struct nl_addr *ll;
+	int r;
+
+	*ret = (struct kernel_link_source) { .have_lla = false };
+	if (!link)
+		return -ENODEV;
+	ll = rtnl_link_get_addr(link);
+	if (ll && nl_addr_get_len(ll) <= sizeof(ret->lladdr)) {
+		ret->lladdr_len = nl_addr_get_len(ll);
+		memcpy(ret->lladdr, nl_addr_get_binary_addr(ll), ret->lladdr_len);
+	}
+	r = kernel_addrs_dump(k, ifindex, &addrs);
+	a = addrs.v;
+	for (size_t i = 0; r == 0 && i < addrs.n && !ret->have_lla; i++)
+		if (IN6_IS_ADDR_LINKLOCAL(&a[i].addr)) {
+			ret->lla = a[i].addr;
+			ret->have_lla = true;
+		}
+	kernel_vec_done(&addrs);
+	return r;
 }
 
 int kernel_link_ifindex(struct kernel *k, const char *name)

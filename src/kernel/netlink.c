@@ -354,6 +354,7 @@ int kernel_dump(struct kernel *k, uint16_t type, uint8_t family, uint32_t table,
 	if (r == -ENODEV && ifindex)
 		return 0;       /* a link gone meanwhile */
 	if (r < 0)
-		return kernel_fail(r, NULL, "read the kernel's %s %s", family == AF_INET ? "IPv4" : "IPv6", what);
+		return kernel_fail(r, NULL, "read the kernel's %s%s", family == AF_INET ? "IPv4 " :
+				   family == AF_INET6 ? "IPv6 " : "", what);
 	return 0;
 }

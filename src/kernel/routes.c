@@ -93,18 +93,12 @@ static int kernel_route_collect(const struct nlmsghdr *h, void *data)
 	return 0;
 }
 
-/* Both families' routes, of one table (0: all), appended to vec. */
+/* Both families' routes, of one table (0: all), appended to vec: one
+ * AF_UNSPEC dump, where the kernel skips a family that lacks the table (an
+ * AF_INET6 and an AF_INET dump were two round trips a table). */
 int kernel_routes_dump(struct kernel *k, uint32_t table, struct kernel_vec *vec)
 {
-	static const uint8_t families[] = { AF_INET6, AF_INET };
-	int r;
-
-	for (size_t i = 0; i < sizeof(families); i++) {
-		r = kernel_dump(k, RTM_GETROUTE, families[i], table, 0, kernel_route_collect, vec, "routes");
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return kernel_dump(k, RTM_GETROUTE, AF_UNSPEC, table, 0, kernel_route_collect, vec, "routes");
 }
 
 static uint32_t kernel_metric(uint32_t m)

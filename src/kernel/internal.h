@@ -126,7 +126,6 @@ struct kernel_route {
 struct kernel_owned {
 	struct owned_link l;
 	bool adopted;
-	bool sysctls_set;       /* a sub-interface's accept_ra and autoconf are 0 */
 };
 
 struct kernel;

@@ -638,17 +638,9 @@ static int kernel_subif_apply(struct kernel *k, const struct ksubif *s, bool *ch
 			return r;
 	}
 
-	/* Once per link we made or re-adopted: nobody else configures our
-	 * links (85-pvd-vrfd.rules), and reading both back on every
-	 * reconciliation cost six system calls per sub-interface per RA. */
-	rec = kernel_owned_get(k, rtnl_link_get_ifindex(link));
-	if (!rec || !rec->sysctls_set) {
-		r = kernel_subif_sysctls(s->name);
-		if (r < 0)
-			return r;       /* never up with the kernel's RA processing on */
-		if (rec)
-			rec->sysctls_set = true;
-	}
+	r = kernel_subif_sysctls(s->name);
+	if (r < 0)
+		return r;       /* never up with the kernel's RA processing on */
 
 	changes = rtnl_link_alloc();
 	if (!changes)
@@ -658,6 +650,7 @@ static int kernel_subif_apply(struct kernel *k, const struct ksubif *s, bool *ch
 		snprintf(fixed, sizeof(fixed), "enslaved to VRF '%s'", s->vrf);
 	}
 	r = kernel_link_settle(k, link, changes, fixed[0] ? fixed : NULL, "sub-interface", changed);
+	rec = kernel_owned_get(k, rtnl_link_get_ifindex(link));
 	if (r == 0 && rec && rec->l.master != vrf_ifindex) {
 		rec->l.master = vrf_ifindex;    /* what a restart checks */
 		r = kernel_owned_save(k);

@@ -154,31 +154,27 @@ static const struct kernel_addr *kernel_addr_lookup(const struct kernel_vec *v, 
 	return i < v->n && a->ifindex == ifindex && IN6_ARE_ADDR_EQUAL(&a->addr, addr) ? a : NULL;
 }
 
-/* The desired addresses on links that exist, sorted: ifindex, address and
+/* The desired addresses on links we made, sorted: ifindex, address and
  * prefix length (nothing else is filled in). */
 int kernel_addr_index_build(struct kernel *k, const struct kernel_state *want, struct kernel_vec *ret)
 {
 	struct kernel_vec all = { .size = sizeof(struct kernel_addr) };
-	const char *dev = NULL;
-	int ifindex = 0, r;
+	int r;
 
 	for (size_t i = 0; i < want->n_addrs; i++) {
 		const struct kaddr *w = &want->addrs[i];
+		/* Only our links hold addresses of ours (kernel_addr_apply). */
+		const struct kernel_owned *o = kernel_owned_by_name(k, w->dev);
 		struct kernel_addr *a;
 
-		/* A link's addresses come one after another: one lookup each. */
-		if (!dev || strcmp(dev, w->dev)) {
-			dev = w->dev;
-			ifindex = rtnl_link_name2i(k->links, dev);
-		}
-		if (ifindex <= 0)
+		if (!o)
 			continue;
 		a = kernel_vec_push(&all);
 		if (!a) {
 			kernel_vec_done(&all);
 			return -ENOMEM;
 		}
-		*a = (struct kernel_addr) { .ifindex = ifindex, .addr = w->addr, .plen = w->plen };
+		*a = (struct kernel_addr) { .ifindex = o->l.ifindex, .addr = w->addr, .plen = w->plen };
 	}
 	r = kernel_vec_sorted_copy(&all, kernel_addr_cmp, ret);
 	kernel_vec_done(&all);

@@ -234,7 +234,7 @@ int kernel_adopt(struct kernel *k);
 /* addrs.c */
 bool kernel_addr_parse(const struct nlmsghdr *h, struct kernel_addr *ret);
 int kernel_addrs_dump(struct kernel *k, int ifindex, struct kernel_vec *vec);
-/* The desired addresses on existing links, sorted for kernel_addr_wanted(). */
+/* The desired addresses on links we made, sorted for kernel_addr_wanted(). */
 int kernel_addr_index_build(struct kernel *k, const struct kernel_state *want, struct kernel_vec *ret);
 bool kernel_addr_wanted(const struct kernel_vec *want, const struct kernel_addr *a);
 int kernel_addrs_reconcile(struct kernel *k, const struct kernel_state *want);

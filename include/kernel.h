@@ -95,6 +95,18 @@ struct kernel_state {
 	size_t n_addrs;
 	const struct kroute *routes;
 	size_t n_routes;
+	/* A partial state: it covers only the tables in `tables` (sorted, no
+	 * duplicates), and kernel_reconcile compares and changes only what is
+	 * in them: each owned VRF with one of these tables, the sub-interfaces
+	 * enslaved to it, their addresses, and the routes in these tables.
+	 * Everything else owned is left as it is, wanted or not; the state's
+	 * own objects must all be in these tables (else -EINVAL).  So a caller
+	 * that knows which tables' desired state changed (a PvD each) pays for
+	 * those alone; a table whose PvD went is listed with nothing in it.
+	 * Not partial: the whole desired state, every owned object in scope. */
+	bool partial;
+	const uint32_t *tables;
+	size_t n_tables;
 };
 
 /* Callbacks, all optional; called from the event loop, never from inside

@@ -106,6 +106,11 @@ struct pvd {
 	size_t n_kind[_PVD_OBJ_KIND_MAX];
 	struct pvd_router *routers;
 	size_t n_routers;
+	/* When the PvD last changed, by a clock of the registry's that every
+	 * change of any PvD advances: new, an object added, refreshed,
+	 * withdrawn, moved, expired or forgotten, a DAD retry, the PvD option's
+	 * fields.  A PvD whose value is what it was has not changed since. */
+	uint64_t changed;
 };
 
 /* The slot of (ifindex, router) in `p`, or -ENOENT. */

@@ -24,11 +24,34 @@ struct want {
 	struct ksubif *subifs;
 	struct kaddr *addrs;
 	struct kroute *routes;
+	uint32_t *tables;		/* a partial state's */
 	struct kernel_state state;	/* points into the arrays above */
 };
 
-int want_build(const struct pvd_registry *r, uint64_t now_ms, struct want *ret);
+/* What the kernel was last made to match: each PvD's table and its
+ * pvd.changed then, by table. */
+struct want_seen_pvd {
+	uint32_t table;
+	uint64_t changed;
+};
+struct want_seen {
+	struct want_seen_pvd *v;
+	size_t n;
+};
+
+/*
+ * The desired state.  `since` NULL: the whole of it.  Else a partial state
+ * (kernel_state.partial) of what changed since `since` was taken: the PvDs
+ * that are new or changed, and, with nothing in it, the table of each PvD
+ * `since` lists that is gone; a PvD that did not change is not looked at.
+ */
+int want_build(const struct pvd_registry *r, uint64_t now_ms, const struct want_seen *since, struct want *ret);
 void want_free(struct want *w);
+
+/* Take the registry as it is now (after the kernel matched it).  On failure
+ * `seen` is emptied: it then says nothing, so do not use it as `since`. */
+int want_seen_take(struct want_seen *seen, const struct pvd_registry *r);
+void want_seen_free(struct want_seen *seen);
 
 /* The metric of a route via router slot `slot`: each (link, router) entry of
  * a PvD has its own band, so no two routers' routes share a kernel route key

@@ -85,6 +85,9 @@ struct daemon {
 	ev_timer retry;			/* after a failed reconciliation */
 	double retry_delay;		/* the next retry's, 0 after a success */
 	uint64_t reconciles;		/* completed reconciliations, for tests to wait on */
+	uint64_t reconciled_pvds;	/* the PvDs they compared with the kernel, in all */
+	struct want_seen seen;		/* what the kernel was last made to match */
+	bool whole;			/* the next reconciliation compares every PvD */
 	bool grace_over;		/* the adoption grace period ended, or never began */
 	bool run_dir_pruned;		/* stale RUN_DIR/<vrf>/ of an earlier run removed */
 	struct link_policy *policies;
@@ -588,13 +591,22 @@ static void schedule_expiry(struct daemon *d)
 /* The first change arms a one-shot timer; later ones join it and never push
  * it back.  So a burst costs one reconciliation, and a flood at most one per
  * delay, where an ev_idle watcher would not run at all while RAs keep the
- * loop busy. */
+ * loop busy.  A change of the registry's is one of its PvDs' (pvd.changed):
+ * the reconciliation compares those alone with the kernel. */
 static void changed(struct daemon *d)
 {
 	if (ev_is_active(&d->reconcile))
 		return;
 	ev_timer_set(&d->reconcile, d->conf.reconcile_delay_ms / 1000.0, 0);
 	ev_timer_start(d->loop, &d->reconcile);
+}
+
+/* Something the registry does not see changed (the kernel's side, the grace
+ * period, the configuration): the next reconciliation compares every PvD. */
+static void changed_all(struct daemon *d)
+{
+	d->whole = true;
+	changed(d);
 }
 
 /* A failed reconciliation (src/kernel/ logged each failure) is tried again
@@ -665,7 +677,7 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	changed(w->data);
+	changed_all(w->data);
 }
 
 /* The socket's filter follows the links we made: their copies of the
@@ -718,7 +730,7 @@ static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents)
 	int r;
 
 	(void)revents;
-	r = want_build(d->registry, now_ms(), &want);
+	r = want_build(d->registry, now_ms(), d->whole ? NULL : &d->seen, &want);
 	if (r < 0) {
 		log_error("cannot build the desired kernel state: %s", strerror(-r));
 		snprintf(d->last_error, sizeof(d->last_error), "desired state: %s", strerror(-r));
@@ -727,7 +739,10 @@ static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	r = kernel_reconcile(d->kernel, &want.state);
+	d->reconciled_pvds += want.state.n_vrfs;
 	want_free(&want);
+	/* A failure may have left any table half done: all of them again. */
+	d->whole = r < 0 || want_seen_take(&d->seen, d->registry) < 0;
 	ignore_own_links(d);
 	if (r < 0) {
 		snprintf(d->last_error, sizeof(d->last_error), "reconciliation: %s", strerror(-r));
@@ -772,7 +787,7 @@ static void on_grace_over(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	log_info("adoption grace period over: removing what no RA refreshed");
 	end_grace(d);
-	changed(d);
+	changed_all(d);
 }
 
 /* ---- Router Advertisements in ---- */
@@ -939,7 +954,7 @@ static void forget_link(struct daemon *d, int ifindex, const char *name, const c
 			log_info("link %d %s: forgetting its PvD state", ifindex, why);
 	} else if (!released)
 		return;
-	changed(d);
+	changed_all(d);
 }
 
 /* A router withdrew a route (lifetime 0): if an earlier run made it, it
@@ -951,7 +966,7 @@ static void on_withdrawn(void *userdata, uint32_t table, const struct pvd_obj *o
 	const struct in6_addr *gw = o->kind == PVD_OBJ_PREFIX ? &in6addr_any : &o->router;
 
 	if (kernel_release_adopted_routes(d->kernel, table, &dst, o->kind == PVD_OBJ_ROUTER ? 0 : o->plen, gw))
-		changed(d);
+		changed_all(d);
 }
 
 /* ---- carrier loss and Router Solicitations, per link ---- */
@@ -1100,7 +1115,7 @@ static void on_link_changed(void *userdata, int ifindex, const char *name, bool 
 	 * what is still wanted, release what was adopted for it. */
 	if (!strncmp(name, VRF_PREFIX, strlen(VRF_PREFIX))) {
 		if (removed)
-			changed(d);
+			changed_all(d);
 		return;
 	}
 	if (removed || !link_is_candidate(d, name)) {
@@ -1161,12 +1176,12 @@ static void recheck_links(struct daemon *d, bool events_lost)
 			forget_link(d, links[i], ifname, "down while events were lost");
 	}
 	free(links);
-	changed(d);
+	changed_all(d);
 }
 
 static void on_owned_lost(void *userdata)
 {
-	changed(userdata);
+	changed_all(userdata);
 }
 
 /* Kernel events were lost (ENOBUFS; src/kernel/ logged it and refilled its
@@ -1265,6 +1280,7 @@ static void write_stats(struct daemon *d)
 	}
 	fprintf(f, "pvds\t%zu\n", pvd_registry_count(d->registry));
 	fprintf(f, "reconciles\t%" PRIu64 "\n", d->reconciles);
+	fprintf(f, "reconciled-pvds\t%" PRIu64 "\n", d->reconciled_pvds);
 	fprintf(f, "ra-received\t%" PRIu64 "\n", d->received);
 	fprintf(f, "ra-unreadable\t%" PRIu64 "\n", d->unreadable);
 	fprintf(f, "ra-not-managed-link\t%" PRIu64 "\n", d->not_managed);
@@ -1412,6 +1428,7 @@ int main(int argc, char **argv)
 	int c, r;
 
 	d.t_main = now_us();
+	d.whole = true;		/* the first reconciliation: everything re-adopted */
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -1556,6 +1573,7 @@ int main(int argc, char **argv)
 	pvdinfo_table_free(d.info);
 	close(d.icmp_fd);
 	free(d.own_links);
+	want_seen_free(&d.seen);
 	kernel_close(d.kernel);
 	pvd_registry_free(d.registry);
 	for (size_t i = 0; i < d.n_dns_files; i++)

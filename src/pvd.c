@@ -41,6 +41,7 @@ struct pvd_registry {
 	void *vrf_usable_data;
 	pvd_withdraw_fn withdrawn;
 	void *withdrawn_data;
+	uint64_t changes;		/* pvd.changed's clock */
 };
 
 const char *pvd_obj_kind_to_string(enum pvd_obj_kind kind)
@@ -221,6 +222,13 @@ static uint64_t ra_clock(const struct pvd_registry *r)
 	return r->ra_outcomes[PVD_RA_TAKEN];
 }
 
+/* Every change of a PvD's state goes through here (see pvd.changed). */
+static void touch(struct pvd_registry *r, struct pvd *p, int *changed)
+{
+	p->changed = ++r->changes;
+	*changed = 1;
+}
+
 static struct pvd *find_pvd(const struct pvd_registry *r, const char *name)
 {
 	for (size_t i = 0; i < r->n_pvds; i++)
@@ -301,6 +309,7 @@ static struct pvd *pvd_new(struct pvd_registry *r, const char *name, bool implic
 	p->implicit = implicit;
 	if (!p->objs || !p->routers || assign_vrf(r, p) < 0)
 		return pvd_free(p);
+	p->changed = ++r->changes;
 	r->pvds[r->n_pvds++] = p;
 	log_info("PvD '%s' appeared: VRF %s, table %u", p->name, p->vrf, p->table);
 	return p;
@@ -441,7 +450,7 @@ static struct pvd_obj *upsert(struct pvd_registry *r, struct pvd *p, const struc
 		if (o) {
 			log_debug("PvD '%s': %s on '%s' withdrawn", p->name, pvd_obj_kind_to_string(o->kind), o->ifname);
 			remove_obj_at(p, o - p->objs);
-			*changed = 1;
+			touch(r, p, changed);
 		}
 		return NULL;
 	}
@@ -459,7 +468,7 @@ static struct pvd_obj *upsert(struct pvd_registry *r, struct pvd *p, const struc
 	o->on_link = in->on_link;
 	o->autonomous = in->autonomous;
 	o->seen_ra = ra_clock(r);
-	*changed = 1;
+	touch(r, p, changed);
 	return o;
 }
 
@@ -520,7 +529,7 @@ static void update_address(struct pvd_registry *r, struct pvd *p, const struct p
 	if (a->preferred_ms > a->expires_ms)
 		a->preferred_ms = a->expires_ms;
 	a->seen_ra = ra_clock(r);
-	*changed = 1;
+	touch(r, p, changed);
 }
 
 static void take_options(struct pvd_registry *r, struct pvd *p, const struct ndisc_ra *ra, const char *ifname,
@@ -623,7 +632,7 @@ static void drop_moved(struct pvd_registry *r, struct pvd *p, const struct ndisc
 		    (a = find_obj(p, &(struct pvd_obj) { .kind = PVD_OBJ_ADDRESS, .ifindex = o.ifindex,
 							 .addr = o.addr, .plen = o.plen })))
 			remove_obj_at(p, a - p->objs);
-		*changed = 1;
+		touch(r, p, changed);
 		i = (size_t)-1;		/* indices moved: start over (few objects) */
 	}
 }
@@ -781,7 +790,7 @@ int pvd_registry_handle_ra(struct pvd_registry *r, const struct ndisc_ra *ra, co
 		p->http = ra->pvd.http;
 		p->legacy = ra->pvd.legacy;
 		p->delay = ra->pvd.delay;
-		changed = 1;
+		touch(r, p, &changed);
 	}
 
 	r->ra_outcomes[PVD_RA_TAKEN]++;
@@ -813,7 +822,7 @@ static int remove_objs_if(struct pvd_registry *r, bool (*gone)(const struct pvd_
 				log_debug("PvD '%s': %s on '%s' %s", p->name,
 					  pvd_obj_kind_to_string(p->objs[j].kind), p->objs[j].ifname, why);
 				remove_obj_at(p, j);
-				changed = 1;
+				touch(r, p, &changed);
 			}
 	}
 	remove_empty_pvds(r);
@@ -868,6 +877,7 @@ int pvd_registry_dad_failed(struct pvd_registry *r, const char *subif, const str
 				continue;
 			o->dad_counter++;
 			set_address(r, p, o);
+			p->changed = ++r->changes;
 			if (o->has_address)
 				log_warning("PvD '%s': address %s on '%s' is a duplicate, trying another",
 					    p->name, text, subif);

@@ -19,7 +19,80 @@ void want_free(struct want *w)
 	free(w->subifs);
 	free(w->addrs);
 	free(w->routes);
+	free(w->tables);
 	*w = (struct want) { .vrfs = NULL };
+}
+
+static int seen_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct want_seen_pvd *)a)->table, y = ((const struct want_seen_pvd *)b)->table;
+
+	return (x > y) - (x < y);
+}
+
+static int table_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void want_seen_free(struct want_seen *seen)
+{
+	free(seen->v);
+	*seen = (struct want_seen) { .v = NULL };
+}
+
+int want_seen_take(struct want_seen *seen, const struct pvd_registry *r)
+{
+	size_t n = pvd_registry_count(r);
+	struct want_seen_pvd *v = reallocarray(seen->v, n + 1, sizeof(*v));
+
+	if (!v) {
+		want_seen_free(seen);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pvd *p = pvd_registry_get(r, i);
+
+		v[i] = (struct want_seen_pvd) { .table = p->table, .changed = p->changed };
+	}
+	qsort(v, n, sizeof(*v), seen_cmp);
+	*seen = (struct want_seen) { .v = v, .n = n };
+	return 0;
+}
+
+/* Which PvDs go into the state (pick[i] for the registry's i-th), and the
+ * tables of a partial one: the picked PvDs' and those of PvDs gone. */
+static int want_pick(const struct pvd_registry *r, const struct want_seen *since, bool *pick, struct want *w)
+{
+	size_t n_pvds = pvd_registry_count(r);
+	bool *kept = calloc(since->n + 1, sizeof(*kept));
+
+	w->tables = calloc(n_pvds + since->n + 1, sizeof(*w->tables));
+	if (!kept || !w->tables) {
+		free(kept);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n_pvds; i++) {
+		const struct pvd *p = pvd_registry_get(r, i);
+		const struct want_seen_pvd key = { .table = p->table }, *s;
+
+		s = bsearch(&key, since->v, since->n, sizeof(key), seen_cmp);
+		if (s)
+			kept[s - since->v] = true;
+		pick[i] = !s || s->changed != p->changed;
+		if (pick[i])
+			w->tables[w->state.n_tables++] = p->table;
+	}
+	for (size_t i = 0; i < since->n; i++)
+		if (!kept[i])
+			w->tables[w->state.n_tables++] = since->v[i].table;
+	free(kept);
+	qsort(w->tables, w->state.n_tables, sizeof(*w->tables), table_cmp);
+	w->state.partial = true;
+	w->state.tables = w->tables;
+	return 0;
 }
 
 uint32_t want_router_metric(unsigned slot, bool rio, enum ndisc_preference pref)
@@ -102,27 +175,38 @@ static void add_obj(struct want *w, size_t routes_from, const struct pvd *p, con
 	}
 }
 
-int want_build(const struct pvd_registry *r, uint64_t now, struct want *w)
+int want_build(const struct pvd_registry *r, uint64_t now, const struct want_seen *since, struct want *w)
 {
-	size_t n_pvds = pvd_registry_count(r), n_objs = 0;
+	size_t n_pvds = pvd_registry_count(r), n_objs = 0, n_picked = 0;
+	bool *pick = calloc(n_pvds + 1, sizeof(*pick));
 
-	for (size_t i = 0; i < n_pvds; i++)
-		n_objs += pvd_registry_get(r, i)->n_objs;
-	*w = (struct want) {
-		.vrfs = calloc(n_pvds + 1, sizeof(struct kvrf)),
-		.subifs = calloc(n_objs + 1, sizeof(struct ksubif)),
-		.addrs = calloc(n_objs + 1, sizeof(struct kaddr)),
-		.routes = calloc(n_objs + 2 * n_pvds + 1, sizeof(struct kroute)),
-	};
-	if (!w->vrfs || !w->subifs || !w->addrs || !w->routes) {
-		want_free(w);
+	*w = (struct want) { .vrfs = NULL };
+	if (!pick)
 		return -ENOMEM;
+	if (since && want_pick(r, since, pick, w) < 0)
+		goto fail;
+	for (size_t i = 0; i < n_pvds; i++) {
+		if (!since)
+			pick[i] = true;
+		if (pick[i]) {
+			n_objs += pvd_registry_get(r, i)->n_objs;
+			n_picked++;
+		}
 	}
+	w->vrfs = calloc(n_picked + 1, sizeof(struct kvrf));
+	w->subifs = calloc(n_objs + 1, sizeof(struct ksubif));
+	w->addrs = calloc(n_objs + 1, sizeof(struct kaddr));
+	w->routes = calloc(n_objs + 2 * n_picked + 1, sizeof(struct kroute));
+	if (!w->vrfs || !w->subifs || !w->addrs || !w->routes)
+		goto fail;
 	for (size_t i = 0; i < n_pvds; i++) {
 		const struct pvd *p = pvd_registry_get(r, i);
-		struct kvrf *v = &w->vrfs[w->state.n_vrfs++];
+		struct kvrf *v;
 		size_t subifs_from = w->state.n_subifs, routes_from = w->state.n_routes;
 
+		if (!pick[i])
+			continue;
+		v = &w->vrfs[w->state.n_vrfs++];
 		snprintf(v->name, sizeof(v->name), "%s", p->vrf);
 		snprintf(v->alias, sizeof(v->alias), "%s", p->name);
 		v->table = p->table;
@@ -154,9 +238,14 @@ int want_build(const struct pvd_registry *r, uint64_t now, struct want *w)
 			add_obj(w, routes_from, p, o, subif, now);
 		}
 	}
+	free(pick);
 	w->state.vrfs = w->vrfs;
 	w->state.subifs = w->subifs;
 	w->state.addrs = w->addrs;
 	w->state.routes = w->routes;
 	return 0;
+fail:
+	free(pick);
+	want_free(w);
+	return -ENOMEM;
 }

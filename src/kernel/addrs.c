@@ -176,7 +176,7 @@ int kernel_addr_index_build(struct kernel *k, const struct kernel_state *want, s
 		}
 		*a = (struct kernel_addr) { .ifindex = o->l.ifindex, .addr = w->addr, .plen = w->plen };
 	}
-	r = kernel_vec_sorted_copy(&all, kernel_addr_cmp, ret);
+	r = kernel_vec_sorted_copy(&all, NULL, NULL, kernel_addr_cmp, ret);
 	kernel_vec_done(&all);
 	return r;
 }
@@ -209,6 +209,9 @@ static int kernel_addr_apply(struct kernel *k, const struct kaddr *w, const stru
 		return kernel_fail(-ENODEV, NULL, "add address %s/%u on '%s': not a link we made",
 				   kernel_in6_str(&w->addr, s), w->plen, w->dev);
 	ifindex = o->l.ifindex;
+	if (!kernel_scope_link(k, ifindex))
+		return kernel_fail(-EINVAL, NULL, "add address %s/%u on '%s': the link is not in the partial state's tables",
+				   kernel_in6_str(&w->addr, s), w->plen, w->dev);
 	cur = kernel_addr_lookup(have, ifindex, &w->addr);
 	if (cur && cur->proto != k->cfg.addr_proto)
 		return kernel_fail(-EEXIST, NULL, "add address %s/%u on '%s': it is there already, with protocol %u",
@@ -255,6 +258,11 @@ static bool kernel_addr_adopted(struct kernel *k, const struct kernel_addr *a)
 	return false;
 }
 
+static bool kernel_addr_in_scope(const struct kernel *k, const void *a)
+{
+	return kernel_scope_link(k, ((const struct kernel_addr *)a)->ifindex);
+}
+
 int kernel_addrs_reconcile(struct kernel *k, const struct kernel_state *want)
 {
 	struct kernel_vec wanted, have;
@@ -266,7 +274,7 @@ int kernel_addrs_reconcile(struct kernel *k, const struct kernel_state *want)
 		return r;
 	r = kernel_addr_index_build(k, want, &wanted);
 	if (r == 0) {
-		r = kernel_vec_sorted_copy(&k->cache_addrs, kernel_addr_cmp, &have);
+		r = kernel_vec_sorted_copy(&k->cache_addrs, kernel_addr_in_scope, k, kernel_addr_cmp, &have);
 		if (r < 0)
 			kernel_vec_done(&wanted);
 	}
@@ -276,7 +284,8 @@ int kernel_addrs_reconcile(struct kernel *k, const struct kernel_state *want)
 	for (size_t i = k->cache_addrs.n; i-- > 0;) {
 		const struct kernel_addr *a = (const struct kernel_addr *)k->cache_addrs.v + i;
 
-		if (!kernel_addr_ours(k, a) || kernel_addr_wanted(&wanted, a) || kernel_addr_adopted(k, a))
+		if (!kernel_addr_in_scope(k, a) || !kernel_addr_ours(k, a) || kernel_addr_wanted(&wanted, a) ||
+		    kernel_addr_adopted(k, a))
 			continue;
 		kernel_keep_first(&first, kernel_addr_delete(k, a));
 	}

@@ -182,6 +182,12 @@ struct kernel {
 	struct kernel_vec cache_routes; /* struct kernel_route */
 	struct kernel_vec cache_addrs;  /* struct kernel_addr */
 	bool cache_stale;
+
+	/* links.c: during a kernel_reconcile, the desired state it compares
+	 * (NULL otherwise: everything in scope) and, when that is partial,
+	 * the ifindexes of the owned links in its tables, sorted. */
+	const struct kernel_state *scope;
+	struct kernel_vec scope_links;  /* int */
 };
 
 /* What kernel_dump hands its kernel_msg_fn: where to append, and the filter
@@ -197,7 +203,9 @@ struct kernel_collect {
 void *kernel_vec_push(struct kernel_vec *a);
 void kernel_vec_done(struct kernel_vec *a);
 void kernel_vec_remove(struct kernel_vec *a, size_t i);
-int kernel_vec_sorted_copy(const struct kernel_vec *a, int (*cmp)(const void *, const void *), struct kernel_vec *ret);
+/* A sorted copy of the entries of A that KEEP (NULL: all) accepts. */
+int kernel_vec_sorted_copy(const struct kernel_vec *a, bool (*keep)(const struct kernel *k, const void *entry),
+			   const struct kernel *k, int (*cmp)(const void *, const void *), struct kernel_vec *ret);
 size_t kernel_vec_lower(const struct kernel_vec *a, const void *key, int (*cmp)(const void *, const void *));
 void kernel_keep_first(int *first, int r);
 __attribute__((format(printf, 3, 4)))
@@ -229,6 +237,11 @@ int kernel_link_fetch(struct kernel *k, const char *name, struct rtnl_link **ret
 bool kernel_want_vrf(const struct kernel_state *want, const char *name);
 bool kernel_want_subif(const struct kernel_state *want, const char *name);
 int kernel_links_apply(struct kernel *k, const struct kernel_state *want);
+/* The scope of the reconciliation of `want` (kernel_state.partial): set it
+ * (again after links were made or removed), then ask; NULL ends it. */
+int kernel_scope_set(struct kernel *k, const struct kernel_state *want);
+bool kernel_scope_table(const struct kernel *k, uint32_t table);
+bool kernel_scope_link(const struct kernel *k, int ifindex);
 int kernel_adopt(struct kernel *k);
 
 /* addrs.c */

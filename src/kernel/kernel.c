@@ -158,6 +158,7 @@ struct kernel *kernel_close(struct kernel *k)
 	kernel_vec_done(&k->adopted_routes);
 	kernel_vec_done(&k->adopted_addrs);
 	kernel_vec_done(&k->foreign_seen);
+	kernel_vec_done(&k->scope_links);
 	kernel_cache_done(k);
 	free(k);
 	return NULL;
@@ -196,9 +197,18 @@ int kernel_reconcile(struct kernel *k, const struct kernel_state *want)
 	if (r < 0)
 		return kernel_fail(r, NULL, "compare the routes");
 	kernel_confirm(k, want, &routes);
-	kernel_keep_first(&first, kernel_links_apply(k, want));
-	kernel_keep_first(&first, kernel_addrs_reconcile(k, want));
-	kernel_keep_first(&first, kernel_routes_reconcile(k, want, &routes));
+	r = kernel_scope_set(k, want);
+	if (r == 0) {
+		kernel_keep_first(&first, kernel_links_apply(k, want));
+		/* Links made or removed: the scope's links again. */
+		r = kernel_scope_set(k, want);
+	}
+	if (r == 0) {
+		kernel_keep_first(&first, kernel_addrs_reconcile(k, want));
+		kernel_keep_first(&first, kernel_routes_reconcile(k, want, &routes));
+	}
+	kernel_keep_first(&first, r);
+	(void)kernel_scope_set(k, NULL);
 	kernel_route_index_done(&routes);
 	return first;
 }

@@ -482,6 +482,9 @@ static int kernel_vrf_apply(struct kernel *k, const struct kvrf *v, bool *change
 
 	if (!kernel_owned_name(k, v->name))
 		return kernel_fail(-EINVAL, NULL, "create VRF '%s': name lacks the prefix '%s'", v->name, k->prefix);
+	if (!kernel_scope_table(k, v->table))
+		return kernel_fail(-EINVAL, NULL, "create VRF '%s': table %u is not among the partial state's", v->name,
+				   v->table);
 	link = rtnl_link_get_by_name(k->links, v->name);
 	o = kernel_link_owned(k, link);
 	if (link && (!o || o->l.kind != OWNED_VRF))
@@ -603,6 +606,9 @@ static int kernel_subif_apply(struct kernel *k, const struct ksubif *s, bool *ch
 	vo = kernel_link_owned(k, vrf);
 	if (!vo || vo->l.kind != OWNED_VRF)
 		return kernel_fail(-ENODEV, NULL, "create sub-interface '%s': no VRF '%s' of ours", s->name, s->vrf);
+	if (!kernel_scope_table(k, vo->l.table))
+		return kernel_fail(-EINVAL, NULL, "create sub-interface '%s': the table of VRF '%s' is not among the partial state's",
+				   s->name, s->vrf);
 	vrf_ifindex = rtnl_link_get_ifindex(vrf);
 	parent = rtnl_link_get(k->links, s->parent_ifindex);
 	if (!parent)
@@ -691,8 +697,71 @@ static bool kernel_link_kept(struct kernel *k, const struct kernel_state *want, 
 	return vrf && (vrf->adopted || kernel_want_vrf(want, vrf->l.name));
 }
 
+/* ---- the scope of a reconciliation ---- */
+
+static int kernel_u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int kernel_int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+bool kernel_scope_table(const struct kernel *k, uint32_t table)
+{
+	return !k->scope || !k->scope->partial ||
+	       bsearch(&table, k->scope->tables, k->scope->n_tables, sizeof(table), kernel_u32_cmp);
+}
+
+bool kernel_scope_link(const struct kernel *k, int ifindex)
+{
+	return !k->scope || !k->scope->partial ||
+	       bsearch(&ifindex, k->scope_links.v, k->scope_links.n, sizeof(ifindex), kernel_int_cmp);
+}
+
+/* The owned links in a partial state's tables: its VRFs, then the
+ * sub-interfaces enslaved to them (a sub-interface whose master is no VRF
+ * of ours is in no table: the next whole reconciliation removes it). */
+int kernel_scope_set(struct kernel *k, const struct kernel_state *want)
+{
+	const struct kernel_owned *o = k->owned.v;
+	size_t n_vrfs;
+
+	k->scope = want;
+	k->scope_links.size = sizeof(int);
+	k->scope_links.n = 0;
+	if (!want || !want->partial)
+		return 0;
+	for (int pass = 0; pass < 2; pass++) {
+		n_vrfs = k->scope_links.n;
+		for (size_t i = 0; i < k->owned.n; i++) {
+			bool vrf = o[i].l.kind == OWNED_VRF;
+			int *e;
+
+			if (vrf != (pass == 0) ||
+			    (vrf ? !kernel_scope_table(k, o[i].l.table) :
+				   !bsearch(&o[i].l.master, k->scope_links.v, n_vrfs, sizeof(int), kernel_int_cmp)))
+				continue;
+			e = kernel_vec_push(&k->scope_links);
+			if (!e)
+				return kernel_fail(-ENOMEM, NULL, "find the links of the changed tables");
+			*e = o[i].l.ifindex;
+		}
+		if (k->scope_links.n)
+			qsort(k->scope_links.v, k->scope_links.n, sizeof(int), kernel_int_cmp);
+	}
+	return 0;
+}
+
 /* Delete the VRFs (or sub-interfaces) we made that `want` lacks, except
- * adopted ones still unconfirmed; want NULL: all of them. */
+ * adopted ones still unconfirmed and those outside a partial state's
+ * tables; want NULL: all of them. */
 static int kernel_links_remove(struct kernel *k, const struct kernel_state *want, bool vrfs, bool *changed)
 {
 	int first = 0;
@@ -704,7 +773,7 @@ static int kernel_links_remove(struct kernel *k, const struct kernel_state *want
 
 		if (vrf != vrfs)
 			continue;
-		if (want && (kernel_link_kept(k, want, o) ||
+		if (want && (!kernel_scope_link(k, o->l.ifindex) || kernel_link_kept(k, want, o) ||
 			     (vrf ? kernel_want_vrf(want, o->l.name) : kernel_want_subif(want, o->l.name))))
 			continue;
 		kernel_keep_first(&first, kernel_owned_delete(k, o->l.ifindex));

@@ -44,8 +44,10 @@ void kernel_vec_remove(struct kernel_vec *a, size_t i)
 	a->n--;
 }
 
-/* A sorted copy of A, for lookups by kernel_vec_lower() while A changes. */
-int kernel_vec_sorted_copy(const struct kernel_vec *a, int (*cmp)(const void *, const void *), struct kernel_vec *ret)
+/* A sorted copy of (part of) A, for lookups by kernel_vec_lower() while A
+ * changes. */
+int kernel_vec_sorted_copy(const struct kernel_vec *a, bool (*keep)(const struct kernel *k, const void *entry),
+			   const struct kernel *k, int (*cmp)(const void *, const void *), struct kernel_vec *ret)
 {
 	*ret = (struct kernel_vec) { .size = a->size };
 	if (a->n == 0)
@@ -53,8 +55,13 @@ int kernel_vec_sorted_copy(const struct kernel_vec *a, int (*cmp)(const void *, 
 	ret->v = reallocarray(NULL, a->n, a->size);
 	if (!ret->v)
 		return -ENOMEM;
-	memcpy(ret->v, a->v, a->n * a->size);
-	ret->n = ret->cap = a->n;
+	ret->cap = a->n;
+	for (size_t i = 0; i < a->n; i++) {
+		const char *e = (const char *)a->v + i * a->size;
+
+		if (!keep || keep(k, e))
+			memcpy((char *)ret->v + ret->n++ * a->size, e, a->size);
+	}
 	qsort(ret->v, ret->n, ret->size, cmp);
 	return 0;
 }

@@ -426,6 +426,9 @@ static int kernel_route_apply(struct kernel *k, const struct kroute *w, const st
 
 	if (bad)
 		return kernel_fail(-EINVAL, NULL, "add %s: %s", kernel_route_want_str(w, s, sizeof(s)), bad);
+	if (!kernel_scope_table(k, w->table))
+		return kernel_fail(-EINVAL, NULL, "add %s: table %u is not among the partial state's",
+				   kernel_route_want_str(w, s, sizeof(s)), w->table);
 	if (!kernel_table_owned(k, w->table))
 		return kernel_fail(-EINVAL, NULL, "add %s: no VRF we made has that table",
 				   kernel_route_want_str(w, s, sizeof(s)));
@@ -451,6 +454,11 @@ static int kernel_route_apply(struct kernel *k, const struct kroute *w, const st
 	return 0;
 }
 
+static bool kernel_route_in_scope(const struct kernel *k, const void *rt)
+{
+	return kernel_scope_table(k, ((const struct kernel_route *)rt)->table);
+}
+
 int kernel_routes_reconcile(struct kernel *k, const struct kernel_state *want, const struct kernel_route_index *index)
 {
 	struct kernel_route_batch b = KERNEL_ROUTE_BATCH_INIT;
@@ -463,7 +471,7 @@ int kernel_routes_reconcile(struct kernel *k, const struct kernel_state *want, c
 		return r;
 	/* The answers to this stage's requests change the cache: its sorted
 	 * copy, taken first, answers the lookups. */
-	r = kernel_vec_sorted_copy(&k->cache_routes, kernel_route_sort_cmp, &have);
+	r = kernel_vec_sorted_copy(&k->cache_routes, kernel_route_in_scope, k, kernel_route_sort_cmp, &have);
 	if (r < 0)
 		return kernel_fail(r, NULL, "compare the routes");
 	/* Backwards: the answers to deletions (read when a batch fills)
@@ -471,7 +479,8 @@ int kernel_routes_reconcile(struct kernel *k, const struct kernel_state *want, c
 	for (size_t i = k->cache_routes.n; i-- > 0;) {
 		const struct kernel_route *h = (const struct kernel_route *)k->cache_routes.v + i;
 
-		if (!kernel_route_ours(k, h) || kernel_route_wanted(index, h) || kernel_route_adopted(k, h))
+		if (!kernel_route_in_scope(k, h) || !kernel_route_ours(k, h) || kernel_route_wanted(index, h) ||
+		    kernel_route_adopted(k, h))
 			continue;
 		kernel_route_delete(k, h, &b);
 	}

@@ -164,6 +164,13 @@ static void check_pvd(const struct conf *c, const struct pvd *p, uint64_t now, b
 	}
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 static void check(const struct conf *c, const struct pvd_registry *r, uint64_t now, bool expired_now)
 {
 	struct want w1, w2;
@@ -173,9 +180,9 @@ static void check(const struct conf *c, const struct pvd_registry *r, uint64_t n
 		check_pvd(c, pvd_registry_get(r, i), now, expired_now);
 	if (expired_now)
 		ASSERT(pvd_registry_next_expiry(r) > now);
-	if (want_build(r, now, &w1) < 0)
+	if (want_build(r, now, NULL, &w1) < 0)
 		return;
-	if (want_build(r, now, &w2) == 0) {
+	if (want_build(r, now, NULL, &w2) == 0) {
 		ASSERT(w1.state.n_routes == w2.state.n_routes && w1.state.n_addrs == w2.state.n_addrs &&
 		       w1.state.n_subifs == w2.state.n_subifs && w1.state.n_vrfs == w2.state.n_vrfs);
 		ASSERT(!memcmp(w1.routes, w2.routes, w1.state.n_routes * sizeof(*w1.routes)));
@@ -190,13 +197,81 @@ static void check(const struct conf *c, const struct pvd_registry *r, uint64_t n
 	want_free(&w1);
 }
 
+/* The i-th of W's objects in TABLE (the PvD with that table), or NULL. */
+static const void *in_table(const struct want *w, uint32_t table, int kind, size_t i)
+{
+	const struct kvrf *v = NULL;
+
+	for (size_t j = 0; j < w->state.n_vrfs && !v; j++)
+		if (w->vrfs[j].table == table)
+			v = &w->vrfs[j];
+	if (!v)
+		return NULL;
+	if (kind == 0)
+		return i == 0 ? v : NULL;
+	for (size_t j = 0; kind == 1 && j < w->state.n_routes; j++)
+		if (w->routes[j].table == table && i-- == 0)
+			return &w->routes[j];
+	for (size_t j = 0; kind == 2 && j < w->state.n_subifs; j++)
+		if (!strcmp(w->subifs[j].vrf, v->name) && i-- == 0)
+			return &w->subifs[j];
+	for (size_t j = 0; kind == 3 && j < w->state.n_addrs; j++)
+		for (size_t s = 0; s < w->state.n_subifs; s++)
+			if (!strcmp(w->subifs[s].name, w->addrs[j].dev) && !strcmp(w->subifs[s].vrf, v->name) && i-- == 0)
+				return &w->addrs[j];
+	return NULL;
+}
+
+/* A PvD that a partial state leaves out has not changed: the whole state of
+ * the registry now, at the time of the last check, has for its table what
+ * the state of that check had.  So pvd.changed missed no change. */
+static void check_changes(const struct pvd_registry *r, uint64_t now, struct want *prev, uint64_t *prev_now,
+			  struct want_seen *seen)
+{
+	static const size_t sizes[] = { sizeof(struct kvrf), sizeof(struct kroute), sizeof(struct ksubif),
+					sizeof(struct kaddr) };
+	struct want again, part;
+
+	if (prev->vrfs && want_build(r, *prev_now, NULL, &again) == 0) {
+		if (want_build(r, now, seen, &part) == 0) {
+			ASSERT(part.state.partial);
+			for (size_t i = 0; i < part.state.n_vrfs; i++)
+				ASSERT(bsearch(&part.vrfs[i].table, part.tables, part.state.n_tables, sizeof(uint32_t),
+					       cmp_u32));
+			for (size_t v = 0; v < prev->state.n_vrfs; v++) {
+				uint32_t t = prev->vrfs[v].table;
+
+				if (bsearch(&t, part.tables, part.state.n_tables, sizeof(t), cmp_u32))
+					continue;
+				for (int kind = 0; kind < 4; kind++)
+					for (size_t i = 0;; i++) {
+						const void *a = in_table(prev, t, kind, i), *b = in_table(&again, t, kind, i);
+
+						ASSERT(!a == !b);
+						if (!a)
+							break;
+						ASSERT(!memcmp(a, b, sizes[kind]));
+					}
+			}
+			want_free(&part);
+		}
+		want_free(&again);
+	}
+	want_free(prev);
+	*prev_now = now;
+	if (want_build(r, now, NULL, prev) < 0 || want_seen_take(seen, r) < 0)
+		want_free(prev);	/* nothing to compare with next time */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ndisc_ra ra;	/* large: not on the stack */
 	struct input in = { data, size };
 	struct pvd_registry *r = NULL;
 	struct conf c;
-	uint64_t now = 0;
+	uint64_t now = 0, prev_now = 0;
+	struct want prev = { .vrfs = NULL };
+	struct want_seen seen = { .v = NULL };
 
 	log_set_level(LOG_EMERG);	/* silence: this runs millions of steps */
 	conf_defaults(&c);
@@ -243,7 +318,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 		check(&c, r, now, expired_now);
+		check_changes(r, now, &prev, &prev_now, &seen);
 	}
+	want_free(&prev);
+	want_seen_free(&seen);
 	pvd_registry_free(r);
 	return 0;
 }

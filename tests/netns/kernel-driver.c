@@ -23,6 +23,7 @@
  *   addr DEV ADDR/PLEN VALID PREFERRED
  *   route TABLE DST/PLEN GW|- DEV LIFETIME PREF METRIC
  *   unreachable TABLE inet|inet6 METRIC          (default route)
+ *   scope TABLE            a partial state of these tables (kernel_state.partial)
  *
  * Output: list-vrfs prints "NAME TABLE ALIAS" lines; show-addrs prints
  * "DEV ADDR/PLEN proto N flags 0xF" for every IPv6 address (iproute2 6.1
@@ -51,6 +52,7 @@ struct driver_state {
 	struct ksubif subifs[DRIVER_MAX];
 	struct kaddr addrs[DRIVER_MAX];
 	struct kroute routes[DRIVER_MAX];
+	uint32_t tables[DRIVER_MAX];
 	struct kernel_state st;
 };
 
@@ -150,6 +152,10 @@ static int driver_line(struct kernel *k, struct driver_state *d, char *line)
 			return -EINVAL;
 		return 0;
 	}
+	if (!strcmp(f[0], "scope") && n == 2 && d->st.n_tables < DRIVER_MAX) {
+		d->st.partial = true;
+		return driver_u32(f[1], &d->tables[d->st.n_tables++]);
+	}
 	if (!strcmp(f[0], "unreachable") && n == 4 && d->st.n_routes < DRIVER_MAX) {
 		struct kroute *r = &d->routes[d->st.n_routes++];
 
@@ -161,6 +167,13 @@ static int driver_line(struct kernel *k, struct driver_state *d, char *line)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+static int driver_u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
 }
 
 static int driver_read_state(struct kernel *k, const char *path, struct driver_state *d)
@@ -188,7 +201,9 @@ static int driver_read_state(struct kernel *k, const char *path, struct driver_s
 		.subifs = d->subifs, .n_subifs = d->st.n_subifs,
 		.addrs = d->addrs, .n_addrs = d->st.n_addrs,
 		.routes = d->routes, .n_routes = d->st.n_routes,
+		.partial = d->st.partial, .tables = d->tables, .n_tables = d->st.n_tables,
 	};
+	qsort(d->tables, d->st.n_tables, sizeof(d->tables[0]), driver_u32_cmp);
 	return r;
 }
 

@@ -14,6 +14,8 @@
 #    each, then also a shared one: both default routes are in its table, one
 #    address per prefix; rA's router lifetime 0 removes rA's default route
 #    only.
+# 3. One RA, one PvD compared: rB's refresh of ab.example reconciles that PvD
+#    alone (the daemon's reconciled-pvds counter), not the other three.
 #
 #   rA  fe80::a ─┐  a.example   2001:db8:a::/64   RIO 2001:db8:a1::/48   (inner header)
 #                │  a2.example  2001:db8:a2::/64  RIO 2001:db8:a21::/48  (inner header)
@@ -212,5 +214,21 @@ for i in 0 1 2; do
 done
 [ -z "$lost" ]
 log_test $? 0 "... and rA stays the default router of its other three PvDs${lost:+ (lost by:$lost)}"
+
+# ---- 3. an RA costs its own PvD: the others are not compared ----
+# Four PvDs now; rB refreshes ab.example alone.  The reconciliation after it
+# compares that one PvD with the kernel (the daemon's reconciled-pvds
+# counter), not all four.
+refresh_stats
+p0=$(stat_count reconciled-pvds) n0=$(stat_count reconciles) nb=$(lab_ra_count fe80::b)
+ab "$rB" 2001:db8:ab0b::/64 2001:db8:ab::/64 -- --lifetime 1800
+lab_settled "$n0" fe80::b "$nb"
+log_test $? 0 "rB's refresh of ab.example handled and reconciled"
+refresh_stats
+p1=$(stat_count reconciled-pvds)
+[ -n "$p0" ] && [ -n "$p1" ] && [ $((p1 - p0)) -eq 1 ]
+log_test $? 0 "... comparing 1 PvD with the kernel, not all 4 (reconciled-pvds ${p0:-?} -> ${p1:-?})"
+the_default "$(routes_all)" "$tab" fe80::b && both_prefixes && shared && [ "$(vrf_count)" -eq 4 ]
+log_test $? 0 "... and ab.example's state, like the four VRFs, as it was"
 
 lab_finish

@@ -136,6 +136,45 @@ snapshot >"$tmp/snap2"
 diff -u "$tmp/snap1" "$tmp/snap2"
 log_test $? 0 "kernel state identical after the second run"
 
+# ---- 2b. a partial state: only its tables are compared ----
+# PvD a changed (its RIO route and a::11 gone); pvdb is left out of the
+# state, and stale removal is on: it must stay as it is.
+part_b() {
+	H -d link show pvdb | sed -E 's/^[0-9]+: //'
+	H -d link show pvdsb | grep -v 'link/ether' | sed -E 's/^[0-9]+: //'
+	H -6 route show table 1002 | sed -E 's/expires [0-9]+sec//'
+	kd show-addrs | grep '^pvdsb '
+}
+part_a() {
+	H -d link show pvda | sed -E 's/^[0-9]+: //'
+	H -6 route show table 1001 | sed -E 's/expires [0-9]+sec//'
+	kd show-addrs | grep '^pvdsa '
+}
+part_b >"$tmp/partb0"
+{ echo "scope 1001"; grep -v -e '^# ' -e '1002' -e 'pvdb' -e 'pvdsb' -e 'db8:c::' -e 'a::11' "$tmp/full"; } >"$tmp/part-a"
+kd reconcile --remove-stale "$tmp/part-a" 2>"$tmp/log2b"
+log_test $? 0 "reconcile --remove-stale of a partial state (table 1001) succeeds"
+sed 's/^/        /' "$tmp/log2b"
+! H -6 route show table 1001 | grep -q '^2001:db8:c::/48' && ! kd show-addrs | grep -q '2001:db8:a::11/' &&
+	H -6 route show table 1001 | grep -q '^default via fe80::1 dev pvdsa proto 249'
+log_test $? 0 "partial: in table 1001 the RIO route and a::11 removed, the rest kept"
+part_b | diff -u "$tmp/partb0" -
+log_test $? 0 "partial: pvdb, pvdsb, their address and routes untouched (not in the state's tables)"
+part_a >"$tmp/parta0"
+echo "scope 1002" | kd reconcile --remove-stale - 2>"$tmp/log2c"
+log_test $? 0 "a partial state of table 1002 with nothing in it succeeds"
+! H link show pvdb >/dev/null 2>&1 && ! H link show pvdsb >/dev/null 2>&1 &&
+	[ -z "$(H -6 route show table 1002)" ] && [ -z "$(kd show-addrs | grep '^pvdsb ')" ]
+log_test $? 0 "partial, table 1002 empty: pvdb, pvdsb and their routes removed"
+part_a | diff -u "$tmp/parta0" -
+log_test $? 0 "partial, table 1002 empty: pvda and table 1001 untouched"
+printf 'scope 1001\nvrf pvdb 1002 b.example\n' | kd reconcile - 2>"$tmp/log2d"
+log_test $? 1 "a partial state with a VRF outside its tables fails"
+grep -q "create VRF 'pvdb': table 1002 is not among the partial state's" "$tmp/log2d" && ! H link show pvdb >/dev/null 2>&1
+log_test $? 0 "... says so, and makes nothing"
+kd reconcile --remove-stale "$tmp/full" 2>/dev/null
+log_test $? 0 "the whole state again"
+
 # ---- 3. foreign objects ----
 H link add vrf-blue type vrf table 1003
 H link add pvdummy type dummy

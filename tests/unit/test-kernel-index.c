@@ -78,13 +78,19 @@ static int int_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static bool odd(const struct kernel *k, const void *e)
+{
+	(void)k;
+	return *(const int *)e % 2;
+}
+
 static void test_vec(void)
 {
 	int v[] = { 9, 3, 7, 3, 1 }, k;
 	struct kernel_vec a = { .v = v, .n = 5, .cap = 5, .size = sizeof(int) }, s, empty = { .size = sizeof(int) };
 	const int *c;
 
-	CHECK(kernel_vec_sorted_copy(&a, int_cmp, &s) == 0);
+	CHECK(kernel_vec_sorted_copy(&a, NULL, NULL, int_cmp, &s) == 0);
 	c = s.v;
 	ok(s.n == 5 && c[0] == 1 && c[1] == 3 && c[2] == 3 && c[3] == 7 && c[4] == 9, "a sorted copy");
 	ok(v[0] == 9 && v[4] == 1, "... the original untouched");
@@ -95,7 +101,12 @@ static void test_vec(void)
 	k = 10;
 	ok(kernel_vec_lower(&s, &k, int_cmp) == 5, "past the end: n");
 	kernel_vec_done(&s);
-	CHECK(kernel_vec_sorted_copy(&empty, int_cmp, &s) == 0);
+	v[1] = 4;
+	CHECK(kernel_vec_sorted_copy(&a, odd, NULL, int_cmp, &s) == 0);
+	c = s.v;
+	ok(s.n == 4 && c[0] == 1 && c[1] == 3 && c[2] == 7 && c[3] == 9, "a sorted copy of the entries kept");
+	kernel_vec_done(&s);
+	CHECK(kernel_vec_sorted_copy(&empty, NULL, NULL, int_cmp, &s) == 0);
 	ok(s.n == 0 && kernel_vec_lower(&s, &k, int_cmp) == 0, "an empty vector");
 	kernel_vec_done(&s);
 }

@@ -86,7 +86,7 @@ int main(void)
 	ra = ra_new("fe80::b", 1800);		/* now also a default router */
 	pvd_registry_handle_ra(r, &ra, "eth0", 0);
 
-	CHECK(want_build(r, 1000, &w) == 0);
+	CHECK(want_build(r, 1000, NULL, &w) == 0);
 	CHECK(w.state.n_vrfs == 1 && w.state.n_subifs == 1 && w.state.n_addrs == 1);
 	CHECK(w.state.n_routes > 0 && w.routes[0].unreachable && w.routes[0].metric == WANT_METRIC_UNREACHABLE);
 	pfx = route(&w, "2001:db8:1::", 64, "::");
@@ -109,7 +109,7 @@ int main(void)
 	CHECK(want_router_metric(0, false, NDISC_PREFERENCE_LOW) < want_router_metric(0, true, NDISC_PREFERENCE_HIGH));
 
 	/* Deterministic: the same registry, the same state. */
-	CHECK(want_build(r, 1000, &w2) == 0);
+	CHECK(want_build(r, 1000, NULL, &w2) == 0);
 	CHECK(w2.state.n_routes == w.state.n_routes &&
 	      !memcmp(w2.routes, w.routes, w.state.n_routes * sizeof(*w.routes)) &&
 	      !memcmp(w2.addrs, w.addrs, w.state.n_addrs * sizeof(*w.addrs)));

@@ -143,7 +143,8 @@ int kernel_open(struct ev_loop *loop, const struct kernel_config *cfg, const str
 struct kernel *kernel_close(struct kernel *k);
 
 /*
- * Make owned objects match `want`: first confirms the adopted objects that
+ * Make owned objects match `want` (a partial one: within its tables, see
+ * struct kernel_state): first confirms the adopted objects that
  * `want` contains and deletes the owned objects it lacks (except adopted
  * ones still unconfirmed, see above), then creates missing VRFs (up, table,
  * ifalias), sub-interfaces (of the parent, enslaved to the VRF, accept_ra=0

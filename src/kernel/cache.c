@@ -83,7 +83,7 @@ int kernel_cache_sync(struct kernel *k)
 
 static bool kernel_cache_route_same(const struct kernel_route *a, const struct kernel_route *b)
 {
-	return kernel_route_same_key(a, b->family, b->table, &b->dst, b->plen, b->metric) && a->type == b->type &&
+	return !kernel_route_key_cmp(a, b) && a->type == b->type &&
 	       a->oif == b->oif && IN6_ARE_ADDR_EQUAL(&a->gw, &b->gw);
 }
 
@@ -100,7 +100,7 @@ bool kernel_cache_route_update(struct kernel *k, uint16_t type, uint16_t flags, 
 		return false;
 	for (size_t i = 0; i < k->cache_routes.n; i++) {
 		if (!(type == RTM_NEWROUTE && (flags & NLM_F_REPLACE) ?
-		      kernel_route_same_key(&c[i], rt->family, rt->table, &rt->dst, rt->plen, rt->metric) :
+		      !kernel_route_key_cmp(&c[i], rt) :
 		      kernel_cache_route_same(&c[i], rt)))
 			continue;
 		if (type != RTM_DELROUTE) {

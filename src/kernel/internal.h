@@ -255,8 +255,8 @@ int kernel_probe_ifa_proto(struct kernel *k);
 
 /* routes.c */
 bool kernel_route_parse(const struct nlmsghdr *h, struct kernel_route *ret);
-bool kernel_route_same_key(const struct kernel_route *rt, uint8_t family, uint32_t table,
-		const struct in6_addr *dst, uint8_t plen, uint32_t metric);
+/* Routes by their kernel key (family, table, dst/plen, metric); 0: the same key. */
+int kernel_route_key_cmp(const struct kernel_route *a, const struct kernel_route *b);
 int kernel_routes_dump(struct kernel *k, uint32_t table, struct kernel_vec *vec);
 /* Route requests of one reconciliation stage, pipelined: the first error
  * of their answers, and what changed per table for the log. */

@@ -271,13 +271,6 @@ int kernel_route_batch_end(struct kernel *k, struct kernel_route_batch *b)
 	return b->first;
 }
 
-bool kernel_route_same_key(const struct kernel_route *rt, uint8_t family, uint32_t table,
-				  const struct in6_addr *dst, uint8_t plen, uint32_t metric)
-{
-	return rt->family == family && rt->table == table && rt->plen == plen && rt->metric == metric &&
-	       IN6_ARE_ADDR_EQUAL(&rt->dst, dst);
-}
-
 static const char *kernel_route_want_str(const struct kroute *w, char *buf, size_t len)
 {
 	return kernel_route_str(w->family, w->table, &w->dst, w->plen, &w->gw, buf, len);
@@ -289,7 +282,7 @@ static const char *kernel_route_want_str(const struct kroute *w, char *buf, size
  * 16 prefixes, some 1.7M key comparisons for every RA.  So both are sorted
  * by key once per reconciliation and searched by bisection.
  */
-static int kernel_route_key_cmp(const struct kernel_route *a, const struct kernel_route *b)
+int kernel_route_key_cmp(const struct kernel_route *a, const struct kernel_route *b)
 {
 	if (a->family != b->family)
 		return a->family < b->family ? -1 : 1;
@@ -367,7 +360,7 @@ static bool kernel_route_adopted(struct kernel *k, const struct kernel_route *rt
 	const struct kernel_route *ad = k->adopted_routes.v;
 
 	for (size_t i = 0; i < k->adopted_routes.n; i++)
-		if (kernel_route_same_key(rt, ad[i].family, ad[i].table, &ad[i].dst, ad[i].plen, ad[i].metric))
+		if (!kernel_route_key_cmp(rt, &ad[i]))
 			return true;
 	return false;
 }

@@ -78,7 +78,7 @@ static int want_pick(const struct pvd_registry *r, const struct want_seen *since
 		const struct pvd *p = pvd_registry_get(r, i);
 		const struct want_seen_pvd key = { .table = p->table }, *s;
 
-		s = bsearch(&key, since->v, since->n, sizeof(key), seen_cmp);
+		s = since->n ? bsearch(&key, since->v, since->n, sizeof(key), seen_cmp) : NULL;
 		if (s)
 			kept[s - since->v] = true;
 		pick[i] = !s || s->changed != p->changed;

@@ -134,7 +134,7 @@ static int kernel_addr_delete(struct kernel *k, const struct kernel_addr *addr)
 /* Addresses by (ifindex, address, prefix length): the desired ones and the
  * cache are sorted once per reconciliation and searched by bisection, as
  * routes are (routes.c), not scanned for each other's entries. */
-static int kernel_addr_cmp(const void *x, const void *y)
+int kernel_addr_cmp(const void *x, const void *y)
 {
 	const struct kernel_addr *a = x, *b = y;
 	int c = memcmp(&a->addr, &b->addr, sizeof(a->addr));
@@ -144,8 +144,14 @@ static int kernel_addr_cmp(const void *x, const void *y)
 	return c ? c : (a->plen > b->plen) - (a->plen < b->plen);
 }
 
-/* The first entry of V (sorted) on IFINDEX with ADDR, any prefix length. */
-static const struct kernel_addr *kernel_addr_lookup(const struct kernel_vec *v, int ifindex, const struct in6_addr *addr)
+int kernel_addr_link_cmp(const void *x, const void *y)
+{
+	const struct kernel_addr *a = x, *b = y;
+
+	return (a->ifindex > b->ifindex) - (a->ifindex < b->ifindex);
+}
+
+const struct kernel_addr *kernel_addr_lookup(const struct kernel_vec *v, int ifindex, const struct in6_addr *addr)
 {
 	const struct kernel_addr key = { .ifindex = ifindex, .addr = *addr, .plen = 0 };
 	size_t i = kernel_vec_lower(v, &key, kernel_addr_cmp);
@@ -176,7 +182,7 @@ int kernel_addr_index_build(struct kernel *k, const struct kernel_state *want, s
 		}
 		*a = (struct kernel_addr) { .ifindex = o->l.ifindex, .addr = w->addr, .plen = w->plen };
 	}
-	r = kernel_vec_sorted_copy(&all, NULL, NULL, kernel_addr_cmp, ret);
+	r = kernel_vec_sorted_copy(&all, kernel_addr_cmp, ret);
 	kernel_vec_done(&all);
 	return r;
 }
@@ -258,14 +264,33 @@ static bool kernel_addr_adopted(struct kernel *k, const struct kernel_addr *a)
 	return false;
 }
 
-static bool kernel_addr_in_scope(const struct kernel *k, const void *a)
+/* The cache's addresses on the reconciliation's links (all of them for a
+ * whole state), sorted as the cache is: a copy, for this stage's requests
+ * change the cache.  Each link's are one range of it. */
+static int kernel_addrs_have(struct kernel *k, struct kernel_vec *have)
 {
-	return kernel_scope_link(k, ((const struct kernel_addr *)a)->ifindex);
+	const int *links = k->scope_links.v;
+	size_t from, to;
+
+	*have = (struct kernel_vec) { .size = sizeof(struct kernel_addr) };
+	if (!k->scope || !k->scope->partial)
+		return kernel_vec_append(have, &k->cache_addrs, 0, k->cache_addrs.n);
+	for (size_t i = 0; i < k->scope_links.n; i++) {
+		const struct kernel_addr key = { .ifindex = links[i] };
+
+		kernel_vec_equal_range(&k->cache_addrs, &key, kernel_addr_link_cmp, &from, &to);
+		if (kernel_vec_append(have, &k->cache_addrs, from, to) < 0) {
+			kernel_vec_done(have);
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 int kernel_addrs_reconcile(struct kernel *k, const struct kernel_state *want)
 {
 	struct kernel_vec wanted, have;
+	const struct kernel_addr *a;
 	uint64_t now = kernel_now_ms();
 	int first = 0, r;
 
@@ -274,21 +299,16 @@ int kernel_addrs_reconcile(struct kernel *k, const struct kernel_state *want)
 		return r;
 	r = kernel_addr_index_build(k, want, &wanted);
 	if (r == 0) {
-		r = kernel_vec_sorted_copy(&k->cache_addrs, kernel_addr_in_scope, k, kernel_addr_cmp, &have);
+		r = kernel_addrs_have(k, &have);
 		if (r < 0)
 			kernel_vec_done(&wanted);
 	}
 	if (r < 0)
 		return kernel_fail(r, NULL, "compare the addresses");
-	/* Backwards: a deletion drops the cache entry. */
-	for (size_t i = k->cache_addrs.n; i-- > 0;) {
-		const struct kernel_addr *a = (const struct kernel_addr *)k->cache_addrs.v + i;
-
-		if (!kernel_addr_in_scope(k, a) || !kernel_addr_ours(k, a) || kernel_addr_wanted(&wanted, a) ||
-		    kernel_addr_adopted(k, a))
-			continue;
-		kernel_keep_first(&first, kernel_addr_delete(k, a));
-	}
+	a = have.v;
+	for (size_t i = 0; i < have.n; i++)
+		if (kernel_addr_ours(k, &a[i]) && !kernel_addr_wanted(&wanted, &a[i]) && !kernel_addr_adopted(k, &a[i]))
+			kernel_keep_first(&first, kernel_addr_delete(k, &a[i]));
 	for (size_t i = 0; i < want->n_addrs; i++)
 		kernel_keep_first(&first, kernel_addr_apply(k, &want->addrs[i], &have, now));
 	kernel_vec_done(&wanted);

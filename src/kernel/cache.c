@@ -14,6 +14,11 @@
  * RTNLGRP_IPV6_IFADDR events and from our own successful requests (their
  * events come later, in order, and leave the cache as the kernel has it).
  *
+ * Both kept sorted (internal.h), so that an event or an answer finds its
+ * entry by bisection, and a reconciliation of some tables takes theirs as
+ * ranges (a scan of the whole cache per answer was a sixth of an RA's cost
+ * with 32 PvDs).
+ *
  * Stale, and refilled by the next reconciliation, whenever events may have
  * been missed or may never come: events lost (ENOBUFS), the set of owned
  * links changed (a new table; a link gone with its objects), or an owned
@@ -75,6 +80,8 @@ int kernel_cache_sync(struct kernel *k)
 			r = kernel_routes_dump(k, o[i].l.table, &k->cache_routes);
 	if (r < 0)
 		return r;       /* still stale: the next reconciliation tries again */
+	kernel_vec_sort(&k->cache_routes, kernel_route_sort_cmp);
+	kernel_vec_sort(&k->cache_addrs, kernel_addr_cmp);
 	k->cache_stale = false;
 	log_debug("kernel cache refilled: %zu routes in our tables, %zu addresses on our links",
 		  k->cache_routes.n, k->cache_addrs.n);
@@ -94,14 +101,16 @@ static bool kernel_cache_route_same(const struct kernel_route *a, const struct k
 bool kernel_cache_route_update(struct kernel *k, uint16_t type, uint16_t flags, const struct kernel_route *rt,
 			       struct kernel_route *ret_removed)
 {
+	bool replace = type == RTM_NEWROUTE && (flags & NLM_F_REPLACE);
 	struct kernel_route *c = k->cache_routes.v, *p;
+	size_t i;
 
 	if (k->cache_stale || !kernel_table_owned(k, rt->table))
 		return false;
-	for (size_t i = 0; i < k->cache_routes.n; i++) {
-		if (!(type == RTM_NEWROUTE && (flags & NLM_F_REPLACE) ?
-		      !kernel_route_key_cmp(&c[i], rt) :
-		      kernel_cache_route_same(&c[i], rt)))
+	/* The entries with rt's key, then where one with it goes. */
+	for (i = kernel_vec_lower(&k->cache_routes, rt, kernel_route_sort_cmp);
+	     i < k->cache_routes.n && !kernel_route_key_cmp(&c[i], rt); i++) {
+		if (!replace && !kernel_cache_route_same(&c[i], rt))
 			continue;
 		if (type != RTM_DELROUTE) {
 			c[i] = *rt;
@@ -114,7 +123,7 @@ bool kernel_cache_route_update(struct kernel *k, uint16_t type, uint16_t flags, 
 	}
 	if (type == RTM_DELROUTE)
 		return false;
-	p = kernel_vec_push(&k->cache_routes);
+	p = kernel_vec_insert(&k->cache_routes, i);
 	if (p)
 		*p = *rt;
 	else
@@ -124,12 +133,7 @@ bool kernel_cache_route_update(struct kernel *k, uint16_t type, uint16_t flags, 
 
 struct kernel_addr *kernel_cache_addr_find(struct kernel *k, int ifindex, const struct in6_addr *addr)
 {
-	struct kernel_addr *a = k->cache_addrs.v;
-
-	for (size_t i = 0; i < k->cache_addrs.n; i++)
-		if (a[i].ifindex == ifindex && IN6_ARE_ADDR_EQUAL(&a[i].addr, addr))
-			return &a[i];
-	return NULL;
+	return (struct kernel_addr *)kernel_addr_lookup(&k->cache_addrs, ifindex, addr);
 }
 
 /* An RTM_NEWADDR or RTM_DELADDR, from an event or from our own request.  An
@@ -146,8 +150,9 @@ bool kernel_cache_addr_update(struct kernel *k, uint16_t type, const struct kern
 			kernel_vec_remove(&k->cache_addrs, (size_t)(c - (struct kernel_addr *)k->cache_addrs.v));
 		return c != NULL;
 	}
+	/* One per (link, address): the prefix length may change in place. */
 	if (!c)
-		c = kernel_vec_push(&k->cache_addrs);
+		c = kernel_vec_insert(&k->cache_addrs, kernel_vec_lower(&k->cache_addrs, a, kernel_addr_cmp));
 	if (c)
 		*c = *a;
 	else

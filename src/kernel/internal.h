@@ -178,7 +178,8 @@ struct kernel {
 	struct kernel_vec foreign_seen; /* int: ifindexes of foreign links named like ours, logged */
 
 	/* cache.c: every route (any protocol) in an owned VRF's table and every
-	 * IPv6 address on an owned link; refilled before use when stale. */
+	 * IPv6 address on an owned link; refilled before use when stale.
+	 * Sorted: routes by kernel_route_sort_cmp, addresses by kernel_addr_cmp. */
 	struct kernel_vec cache_routes; /* struct kernel_route */
 	struct kernel_vec cache_addrs;  /* struct kernel_addr */
 	bool cache_stale;
@@ -203,9 +204,12 @@ struct kernel_collect {
 void *kernel_vec_push(struct kernel_vec *a);
 void kernel_vec_done(struct kernel_vec *a);
 void kernel_vec_remove(struct kernel_vec *a, size_t i);
-/* A sorted copy of the entries of A that KEEP (NULL: all) accepts. */
-int kernel_vec_sorted_copy(const struct kernel_vec *a, bool (*keep)(const struct kernel *k, const void *entry),
-			   const struct kernel *k, int (*cmp)(const void *, const void *), struct kernel_vec *ret);
+void kernel_vec_sort(struct kernel_vec *a, int (*cmp)(const void *, const void *));
+int kernel_vec_sorted_copy(const struct kernel_vec *a, int (*cmp)(const void *, const void *), struct kernel_vec *ret);
+int kernel_vec_append(struct kernel_vec *ret, const struct kernel_vec *a, size_t from, size_t to);
+void *kernel_vec_insert(struct kernel_vec *a, size_t i);
+void kernel_vec_equal_range(const struct kernel_vec *a, const void *key, int (*cmp)(const void *, const void *),
+			    size_t *ret_from, size_t *ret_to);
 size_t kernel_vec_lower(const struct kernel_vec *a, const void *key, int (*cmp)(const void *, const void *));
 void kernel_keep_first(int *first, int r);
 __attribute__((format(printf, 3, 4)))
@@ -246,6 +250,11 @@ int kernel_adopt(struct kernel *k);
 
 /* addrs.c */
 bool kernel_addr_parse(const struct nlmsghdr *h, struct kernel_addr *ret);
+/* Addresses by (ifindex, address, prefix length); by ifindex alone. */
+int kernel_addr_cmp(const void *a, const void *b);
+int kernel_addr_link_cmp(const void *a, const void *b);
+/* The first entry of V (sorted by kernel_addr_cmp) on IFINDEX with ADDR, any prefix length. */
+const struct kernel_addr *kernel_addr_lookup(const struct kernel_vec *v, int ifindex, const struct in6_addr *addr);
 int kernel_addrs_dump(struct kernel *k, int ifindex, struct kernel_vec *vec);
 /* The desired addresses on links we made, sorted for kernel_addr_wanted(). */
 int kernel_addr_index_build(struct kernel *k, const struct kernel_state *want, struct kernel_vec *ret);
@@ -255,8 +264,12 @@ int kernel_probe_ifa_proto(struct kernel *k);
 
 /* routes.c */
 bool kernel_route_parse(const struct nlmsghdr *h, struct kernel_route *ret);
-/* Routes by their kernel key (family, table, dst/plen, metric); 0: the same key. */
+/* Routes by their kernel key (family, table, dst/plen, metric); 0: the same
+ * key.  kernel_route_sort_cmp: the same for qsort and bisection;
+ * kernel_route_table_cmp: by family and table alone. */
 int kernel_route_key_cmp(const struct kernel_route *a, const struct kernel_route *b);
+int kernel_route_sort_cmp(const void *a, const void *b);
+int kernel_route_table_cmp(const void *a, const void *b);
 int kernel_routes_dump(struct kernel *k, uint32_t table, struct kernel_vec *vec);
 /* Route requests of one reconciliation stage, pipelined: the first error
  * of their answers, and what changed per table for the log. */

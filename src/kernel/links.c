@@ -716,13 +716,13 @@ static int kernel_int_cmp(const void *a, const void *b)
 bool kernel_scope_table(const struct kernel *k, uint32_t table)
 {
 	return !k->scope || !k->scope->partial ||
-	       bsearch(&table, k->scope->tables, k->scope->n_tables, sizeof(table), kernel_u32_cmp);
+	       (k->scope->n_tables && bsearch(&table, k->scope->tables, k->scope->n_tables, sizeof(table), kernel_u32_cmp));
 }
 
 bool kernel_scope_link(const struct kernel *k, int ifindex)
 {
 	return !k->scope || !k->scope->partial ||
-	       bsearch(&ifindex, k->scope_links.v, k->scope_links.n, sizeof(ifindex), kernel_int_cmp);
+	       (k->scope_links.n && bsearch(&ifindex, k->scope_links.v, k->scope_links.n, sizeof(ifindex), kernel_int_cmp));
 }
 
 /* The owned links in a partial state's tables: its VRFs, then the
@@ -746,15 +746,14 @@ int kernel_scope_set(struct kernel *k, const struct kernel_state *want)
 
 			if (vrf != (pass == 0) ||
 			    (vrf ? !kernel_scope_table(k, o[i].l.table) :
-				   !bsearch(&o[i].l.master, k->scope_links.v, n_vrfs, sizeof(int), kernel_int_cmp)))
+				   !n_vrfs || !bsearch(&o[i].l.master, k->scope_links.v, n_vrfs, sizeof(int), kernel_int_cmp)))
 				continue;
 			e = kernel_vec_push(&k->scope_links);
 			if (!e)
 				return kernel_fail(-ENOMEM, NULL, "find the links of the changed tables");
 			*e = o[i].l.ifindex;
 		}
-		if (k->scope_links.n)
-			qsort(k->scope_links.v, k->scope_links.n, sizeof(int), kernel_int_cmp);
+		kernel_vec_sort(&k->scope_links, kernel_int_cmp);
 	}
 	return 0;
 }

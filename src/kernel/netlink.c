@@ -44,26 +44,72 @@ void kernel_vec_remove(struct kernel_vec *a, size_t i)
 	a->n--;
 }
 
-/* A sorted copy of (part of) A, for lookups by kernel_vec_lower() while A
- * changes. */
-int kernel_vec_sorted_copy(const struct kernel_vec *a, bool (*keep)(const struct kernel *k, const void *entry),
-			   const struct kernel *k, int (*cmp)(const void *, const void *), struct kernel_vec *ret)
+void kernel_vec_sort(struct kernel_vec *a, int (*cmp)(const void *, const void *))
+{
+	if (a->n > 1)
+		qsort(a->v, a->n, a->size, cmp);
+}
+
+/* A sorted copy of A, for lookups by kernel_vec_lower() while A changes. */
+int kernel_vec_sorted_copy(const struct kernel_vec *a, int (*cmp)(const void *, const void *), struct kernel_vec *ret)
 {
 	*ret = (struct kernel_vec) { .size = a->size };
-	if (a->n == 0)
-		return 0;
-	ret->v = reallocarray(NULL, a->n, a->size);
-	if (!ret->v)
+	if (kernel_vec_append(ret, a, 0, a->n) < 0)
 		return -ENOMEM;
-	ret->cap = a->n;
-	for (size_t i = 0; i < a->n; i++) {
-		const char *e = (const char *)a->v + i * a->size;
-
-		if (!keep || keep(k, e))
-			memcpy((char *)ret->v + ret->n++ * a->size, e, a->size);
-	}
-	qsort(ret->v, ret->n, ret->size, cmp);
+	kernel_vec_sort(ret, cmp);
 	return 0;
+}
+
+/* Append A's entries FROM to TO (excluded) to RET, of the same size. */
+int kernel_vec_append(struct kernel_vec *ret, const struct kernel_vec *a, size_t from, size_t to)
+{
+	size_t n = to - from;
+	void *p;
+
+	if (n == 0)
+		return 0;
+	if (ret->n + n > ret->cap) {
+		p = reallocarray(ret->v, ret->n + n, ret->size);
+		if (!p)
+			return -ENOMEM;
+		ret->v = p;
+		ret->cap = ret->n + n;
+	}
+	memcpy((char *)ret->v + ret->n * ret->size, (const char *)a->v + from * a->size, n * a->size);
+	ret->n += n;
+	return 0;
+}
+
+/* A zeroed entry inserted at index I (<= n), or NULL (out of memory). */
+void *kernel_vec_insert(struct kernel_vec *a, size_t i)
+{
+	char *p;
+
+	if (!kernel_vec_push(a))
+		return NULL;
+	p = (char *)a->v + i * a->size;
+	memmove(p + a->size, p, (a->n - 1 - i) * a->size);
+	memset(p, 0, a->size);
+	return p;
+}
+
+/* The entries of A equal to KEY under CMP, which must order A (a coarser
+ * order than A's own, e.g. its first fields, will do): [*ret_from, *ret_to). */
+void kernel_vec_equal_range(const struct kernel_vec *a, const void *key, int (*cmp)(const void *, const void *),
+			    size_t *ret_from, size_t *ret_to)
+{
+	size_t lo = kernel_vec_lower(a, key, cmp), hi = a->n;
+
+	*ret_from = lo;
+	while (lo < hi) {		/* the first entry above KEY */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp((const char *)a->v + mid * a->size, key) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*ret_to = lo;
 }
 
 /* The first entry of A (sorted by CMP) that is not below KEY: A->n if none. */

@@ -295,9 +295,18 @@ int kernel_route_key_cmp(const struct kernel_route *a, const struct kernel_route
 	return memcmp(&a->dst, &b->dst, sizeof(a->dst));
 }
 
-static int kernel_route_sort_cmp(const void *a, const void *b)
+int kernel_route_sort_cmp(const void *a, const void *b)
 {
 	return kernel_route_key_cmp(a, b);
+}
+
+int kernel_route_table_cmp(const void *x, const void *y)
+{
+	const struct kernel_route *a = x, *b = y;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return (a->table > b->table) - (a->table < b->table);
 }
 
 /* Ties keep the desired state's order: the first of a key is the one applied. */
@@ -447,36 +456,48 @@ static int kernel_route_apply(struct kernel *k, const struct kroute *w, const st
 	return 0;
 }
 
-static bool kernel_route_in_scope(const struct kernel *k, const void *rt)
+/* The cache's routes in the reconciliation's tables (all of them for a
+ * whole state), sorted as the cache is: a copy, for the answers to this
+ * stage's requests change the cache.  Each table's are one range of it. */
+static int kernel_routes_have(struct kernel *k, struct kernel_vec *have)
 {
-	return kernel_scope_table(k, ((const struct kernel_route *)rt)->table);
+	static const uint8_t families[] = { AF_INET, AF_INET6 };	/* the cache's order */
+	size_t from, to;
+
+	*have = (struct kernel_vec) { .size = sizeof(struct kernel_route) };
+	if (!k->scope || !k->scope->partial)
+		return kernel_vec_append(have, &k->cache_routes, 0, k->cache_routes.n);
+	for (size_t f = 0; f < sizeof(families); f++)
+		for (size_t t = 0; t < k->scope->n_tables; t++) {
+			const struct kernel_route key = { .family = families[f], .table = k->scope->tables[t] };
+
+			kernel_vec_equal_range(&k->cache_routes, &key, kernel_route_table_cmp, &from, &to);
+			if (kernel_vec_append(have, &k->cache_routes, from, to) < 0) {
+				kernel_vec_done(have);
+				return -ENOMEM;
+			}
+		}
+	return 0;
 }
 
 int kernel_routes_reconcile(struct kernel *k, const struct kernel_state *want, const struct kernel_route_index *index)
 {
 	struct kernel_route_batch b = KERNEL_ROUTE_BATCH_INIT;
 	struct kernel_vec have;
+	const struct kernel_route *h;
 	uint64_t now = kernel_now_ms();
 	int r;
 
 	r = kernel_cache_sync(k);
 	if (r < 0)
 		return r;
-	/* The answers to this stage's requests change the cache: its sorted
-	 * copy, taken first, answers the lookups. */
-	r = kernel_vec_sorted_copy(&k->cache_routes, kernel_route_in_scope, k, kernel_route_sort_cmp, &have);
+	r = kernel_routes_have(k, &have);
 	if (r < 0)
 		return kernel_fail(r, NULL, "compare the routes");
-	/* Backwards: the answers to deletions (read when a batch fills)
-	 * drop cache entries, all of them above i. */
-	for (size_t i = k->cache_routes.n; i-- > 0;) {
-		const struct kernel_route *h = (const struct kernel_route *)k->cache_routes.v + i;
-
-		if (!kernel_route_in_scope(k, h) || !kernel_route_ours(k, h) || kernel_route_wanted(index, h) ||
-		    kernel_route_adopted(k, h))
-			continue;
-		kernel_route_delete(k, h, &b);
-	}
+	h = have.v;
+	for (size_t i = 0; i < have.n; i++)
+		if (kernel_route_ours(k, &h[i]) && !kernel_route_wanted(index, &h[i]) && !kernel_route_adopted(k, &h[i]))
+			kernel_route_delete(k, &h[i], &b);
 	for (size_t i = 0; i < want->n_routes; i++) {
 		const struct kroute *w = &want->routes[i];
 		char s[128];

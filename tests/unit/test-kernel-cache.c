@@ -2,6 +2,7 @@
 /* The reconciler's cache (src/kernel/cache.c) without a kernel: how events
  * and our own requests update it, what it keeps, and the refresh rule. */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <linux/rtnetlink.h>
@@ -76,6 +77,61 @@ static void test_addrs(struct kernel *k)
 	ok(!kernel_cache_addr_update(k, RTM_DELADDR, &a), "... and only once");
 }
 
+static bool sorted(const struct kernel_vec *v, int (*cmp)(const void *, const void *))
+{
+	for (size_t i = 1; i < v->n; i++)
+		if (cmp((const char *)v->v + (i - 1) * v->size, (const char *)v->v + i * v->size) > 0)
+			return false;
+	return true;
+}
+
+/* The cache stays sorted whatever the order of events, and finds entries by
+ * bisection: 61 routes and addresses in a scrambled order, then half of
+ * them deleted and the others replaced. */
+static void test_sorted(struct kernel *k)
+{
+	bool in_order = true, found = true;
+	char dst[64];
+
+	for (unsigned i = 0; i < 61; i++) {
+		unsigned n = i * 37 % 61;	/* 37 is prime to 61: each n once */
+		struct kernel_route rt;
+		struct kernel_addr a = { .ifindex = 7, .plen = 64, .proto = PROTO, .valid_until = KERNEL_FOREVER };
+
+		snprintf(dst, sizeof(dst), "2001:db8:%x::", n);
+		rt = route(dst, n % 2 ? 48 : 64, 1024 + n % 3, 7, PROTO);
+		kernel_cache_route_update(k, RTM_NEWROUTE, 0, &rt, NULL);
+		snprintf(dst, sizeof(dst), "2001:db8:a::%x", n);
+		inet_pton(AF_INET6, dst, &a.addr);
+		kernel_cache_addr_update(k, RTM_NEWADDR, &a);
+		in_order = in_order && sorted(&k->cache_routes, kernel_route_sort_cmp) &&
+			   sorted(&k->cache_addrs, kernel_addr_cmp);
+	}
+	ok(in_order && k->cache_routes.n == 61 && k->cache_addrs.n == 61, "inserted in a scrambled order: sorted");
+	for (unsigned n = 0; n < 61; n++) {
+		struct kernel_route rt;
+		struct in6_addr addr;
+
+		snprintf(dst, sizeof(dst), "2001:db8:%x::", n);
+		rt = route(dst, n % 2 ? 48 : 64, 1024 + n % 3, 7, PROTO);
+		rt.expires = 42;
+		if (n % 2)
+			found = found && kernel_cache_route_update(k, RTM_DELROUTE, 0, &rt, NULL);
+		else
+			kernel_cache_route_update(k, RTM_NEWROUTE, NLM_F_REPLACE, &rt, NULL);
+		snprintf(dst, sizeof(dst), "2001:db8:a::%x", n);
+		inet_pton(AF_INET6, dst, &addr);
+		found = found && kernel_cache_addr_find(k, 7, &addr);
+	}
+	ok(found && k->cache_routes.n == 31 && sorted(&k->cache_routes, kernel_route_sort_cmp),
+	   "each route and address found again; the deleted gone, the rest in order");
+	found = true;
+	for (size_t i = 0; i < k->cache_routes.n; i++)
+		found = found && ((const struct kernel_route *)k->cache_routes.v)[i].expires == 42;
+	ok(found, "... and each replaced in place, not added");
+	k->cache_routes.n = k->cache_addrs.n = 0;
+}
+
 static void test_stale(struct kernel *k)
 {
 	struct kernel_route a = route("2001:db8:a::", 64, 256, 7, PROTO);
@@ -117,6 +173,7 @@ int main(void)
 
 	test_routes(&k);
 	test_addrs(&k);
+	test_sorted(&k);
 	test_stale(&k);
 	test_lifetimes();
 	kernel_cache_done(&k);

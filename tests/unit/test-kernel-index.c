@@ -78,19 +78,15 @@ static int int_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static bool odd(const struct kernel *k, const void *e)
-{
-	(void)k;
-	return *(const int *)e % 2;
-}
-
 static void test_vec(void)
 {
-	int v[] = { 9, 3, 7, 3, 1 }, k;
+	int v[] = { 9, 3, 7, 3, 1 }, k, *p;
 	struct kernel_vec a = { .v = v, .n = 5, .cap = 5, .size = sizeof(int) }, s, empty = { .size = sizeof(int) };
+	struct kernel_vec b = { .size = sizeof(int) };
 	const int *c;
+	size_t from, to;
 
-	CHECK(kernel_vec_sorted_copy(&a, NULL, NULL, int_cmp, &s) == 0);
+	CHECK(kernel_vec_sorted_copy(&a, int_cmp, &s) == 0);
 	c = s.v;
 	ok(s.n == 5 && c[0] == 1 && c[1] == 3 && c[2] == 3 && c[3] == 7 && c[4] == 9, "a sorted copy");
 	ok(v[0] == 9 && v[4] == 1, "... the original untouched");
@@ -101,12 +97,29 @@ static void test_vec(void)
 	k = 10;
 	ok(kernel_vec_lower(&s, &k, int_cmp) == 5, "past the end: n");
 	kernel_vec_done(&s);
-	v[1] = 4;
-	CHECK(kernel_vec_sorted_copy(&a, odd, NULL, int_cmp, &s) == 0);
+	CHECK(kernel_vec_sorted_copy(&a, int_cmp, &s) == 0);
+	k = 3;
+	kernel_vec_equal_range(&s, &k, int_cmp, &from, &to);
+	ok(from == 1 && to == 3, "the range of equal keys");
+	k = 4;
+	kernel_vec_equal_range(&s, &k, int_cmp, &from, &to);
+	ok(from == 3 && to == 3, "an empty range where a missing key would go");
+	k = 5;
+	p = kernel_vec_insert(&s, kernel_vec_lower(&s, &k, int_cmp));
+	CHECK(p && *p == 0);
+	*p = k;
 	c = s.v;
-	ok(s.n == 4 && c[0] == 1 && c[1] == 3 && c[2] == 7 && c[3] == 9, "a sorted copy of the entries kept");
+	ok(s.n == 6 && c[2] == 3 && c[3] == 5 && c[4] == 7 && c[5] == 9, "an entry inserted in order");
+	p = kernel_vec_insert(&s, s.n);
+	CHECK(p);
+	*p = 11;
+	ok(s.n == 7 && ((const int *)s.v)[6] == 11, "... and at the end");
+	CHECK(kernel_vec_append(&b, &s, 1, 4) == 0 && kernel_vec_append(&b, &s, 6, 7) == 0);
+	c = b.v;
+	ok(b.n == 4 && c[0] == 3 && c[1] == 3 && c[2] == 5 && c[3] == 11, "ranges appended to another vector");
+	kernel_vec_done(&b);
 	kernel_vec_done(&s);
-	CHECK(kernel_vec_sorted_copy(&empty, NULL, NULL, int_cmp, &s) == 0);
+	CHECK(kernel_vec_sorted_copy(&empty, int_cmp, &s) == 0);
 	ok(s.n == 0 && kernel_vec_lower(&s, &k, int_cmp) == 0, "an empty vector");
 	kernel_vec_done(&s);
 }

@@ -23,13 +23,15 @@ int dns_format_zones(const struct pvd *p, const char (*zones)[NDISC_NAME_MAX + 1
 struct dns_file {
 	char vrf[IFNAMSIZ];
 	char *text;             /* malloc'd; NULL: nothing written yet */
+	uint64_t changed;       /* the PvD's pvd.changed the text was made from, without zones; 0: none */
 };
 
 /* Write the PvD's file (dns_format_zones()) atomically (temporary file +
  * rename), creating RUN_DIR/<vrf>/, unless `last` says that this very text
  * is there already; then `last` is the PvD's VRF and text.  Returns 1 when
  * it wrote, 0 when the text was unchanged, or a negative errno (`last`
- * untouched). */
+ * untouched).  A PvD that has not changed since `last` (pvd.changed, not 0)
+ * and has no zones now nor then is not even formatted again. */
 int dns_write(const char *run_dir, const struct pvd *p, const char (*zones)[NDISC_NAME_MAX + 1], size_t n_zones,
 	      struct dns_file *last);
 

@@ -150,11 +150,15 @@ int dns_write(const char *run_dir, const struct pvd *p, const char (*zones)[NDIS
 	int fd, r;
 	ssize_t n;
 
+	if (!zones && p->changed && last->changed == p->changed && last->text && !strcmp(last->vrf, p->vrf))
+		return 0;
 	r = dns_format_zones(p, zones, n_zones, text, sizeof(text));
 	if (r < 0)
 		return r;
-	if (last->text && !strcmp(last->vrf, p->vrf) && !strcmp(last->text, text))
+	if (last->text && !strcmp(last->vrf, p->vrf) && !strcmp(last->text, text)) {
+		last->changed = zones ? 0 : p->changed;
 		return 0;
+	}
 	r = dns_path(run_dir, p->vrf, path, sizeof(path));
 	if (r < 0)
 		return r;
@@ -182,6 +186,7 @@ int dns_write(const char *run_dir, const struct pvd *p, const char (*zones)[NDIS
 	snprintf(last->vrf, sizeof(last->vrf), "%s", p->vrf);
 	free(last->text);
 	last->text = copy;
+	last->changed = copy && !zones ? p->changed : 0;
 	return 1;
 }
 

@@ -319,7 +319,7 @@ static void dns_sync(struct daemon *d, bool prune)
 		snprintf(now[i].vrf, sizeof(now[i].vrf), "%s", p->vrf);
 		for (size_t j = 0; j < d->n_dns_files && !now[i].text; j++)
 			if (!strcmp(d->dns_files[j].vrf, p->vrf)) {
-				now[i].text = d->dns_files[j].text;
+				now[i] = d->dns_files[j];
 				d->dns_files[j].text = NULL;
 			}
 		r = dns_write(d->conf.run_dir, p, zones ? (const char (*)[NDISC_NAME_MAX + 1])info->dns_zones : NULL,
@@ -504,8 +504,10 @@ static void info_sync(struct daemon *d)
 			pvdinfo_set(e, PVDINFO_NONE, "PvD ID is never fetched");
 		}
 		for (size_t k = 0; k < p->n_objs; k++) {
-			bool first = true;
+			bool first = k == 0 || p->objs[k - 1].ifindex != p->objs[k].ifindex;
 
+			/* Once per link: a link's objects mostly come in a run,
+			 * so only a run's first looks back. */
 			for (size_t m = 0; m < k && first; m++)
 				first = p->objs[m].ifindex != p->objs[k].ifindex;
 			if (!first)

@@ -105,6 +105,15 @@ static void test_prune(void)
 	p.n_objs = 1;
 	ok(dns_write(run, &p, NULL, 0, &last) == 1 && file_is(sub, "resolv.conf", last.text) && strstr(last.text, "2001:db8:a::53"),
 	   "changed text: rewritten, and remembered");
+	/* The registry's change count: an unchanged PvD is not formatted again. */
+	p.changed = 5;
+	ok(dns_write(run, &p, NULL, 0, &last) == 0 && last.changed == 5, "the text made from change 5");
+	p.n_objs = 0;
+	ok(dns_write(run, &p, NULL, 0, &last) == 0 && file_is(sub, "resolv.conf", last.text) &&
+	   strstr(last.text, "2001:db8:a::53"), "PvD unchanged since (same count): not formatted, not rewritten");
+	p.changed = 6;
+	ok(dns_write(run, &p, NULL, 0, &last) == 1 && !strstr(last.text, "2001:db8:a::53") && last.changed == 6,
+	   "changed (count 6): formatted and rewritten");
 	p = pvd_with("a.example");
 	free(last.text);
 	/* Stale and ours: named like our VRF, only our resolv.conf. */

@@ -172,7 +172,7 @@ struct kernel {
 
 	char owned_path[PATH_MAX];
 	struct kernel_vec owned;        /* struct kernel_owned: the links we made */
-	size_t owned_hint;              /* kernel_owned_by_name()'s last hit */
+	size_t owned_hint[3];           /* the last hits by ifindex, name, table (links.c) */
 	struct kernel_vec adopted_routes;       /* struct kernel_route: ours at start, unconfirmed */
 	struct kernel_vec adopted_addrs;        /* struct kernel_addr: ours at start, unconfirmed */
 	struct kernel_vec foreign_seen; /* int: ifindexes of foreign links named like ours, logged */

@@ -41,30 +41,53 @@ static bool kernel_owned_name(const struct kernel *k, const char *name)
 	return name && !strncmp(name, k->prefix, strlen(k->prefix));
 }
 
-struct kernel_owned *kernel_owned_get(struct kernel *k, int ifindex)
+/* The owned link MATCH accepts (names, ifindexes and VRF tables are each
+ * unique among them).  Lookups come in runs: one link's addresses, the
+ * routes of one table, the links of the cache in ifindex order, which is
+ * mostly the record's.  So the last hit and the one after it are tried
+ * first, checked like any other; a whole scan of the record for each of
+ * them was O(links x owned) per reconciliation. */
+static struct kernel_owned *kernel_owned_find(struct kernel *k, size_t *hint,
+					      bool (*match)(const struct kernel_owned *o, const void *key), const void *key)
 {
 	struct kernel_owned *o = k->owned.v;
 
-	for (size_t i = 0; i < k->owned.n; i++)
-		if (o[i].l.ifindex == ifindex)
+	for (size_t i = *hint; i < *hint + 2 && i < k->owned.n; i++)
+		if (match(&o[i], key)) {
+			*hint = i;
 			return &o[i];
+		}
+	for (size_t i = 0; i < k->owned.n; i++)
+		if (match(&o[i], key)) {
+			*hint = i;
+			return &o[i];
+		}
 	return NULL;
+}
+
+static bool kernel_owned_has_ifindex(const struct kernel_owned *o, const void *ifindex)
+{
+	return o->l.ifindex == *(const int *)ifindex;
+}
+
+static bool kernel_owned_has_name(const struct kernel_owned *o, const void *name)
+{
+	return !strcmp(o->l.name, name);
+}
+
+static bool kernel_owned_has_table(const struct kernel_owned *o, const void *table)
+{
+	return o->l.kind == OWNED_VRF && o->l.table == *(const uint32_t *)table;
+}
+
+struct kernel_owned *kernel_owned_get(struct kernel *k, int ifindex)
+{
+	return kernel_owned_find(k, &k->owned_hint[0], kernel_owned_has_ifindex, &ifindex);
 }
 
 struct kernel_owned *kernel_owned_by_name(struct kernel *k, const char *name)
 {
-	struct kernel_owned *o = k->owned.v;
-
-	/* Lookups come in runs of one name (a link's addresses, its routes):
-	 * the last hit first, checked like any other. */
-	if (k->owned_hint < k->owned.n && !strcmp(o[k->owned_hint].l.name, name))
-		return &o[k->owned_hint];
-	for (size_t i = 0; i < k->owned.n; i++)
-		if (!strcmp(o[i].l.name, name)) {
-			k->owned_hint = i;
-			return &o[i];
-		}
-	return NULL;
+	return kernel_owned_find(k, &k->owned_hint[1], kernel_owned_has_name, name);
 }
 
 /* The record of a cached link if we made it: same ifindex and name. */
@@ -81,12 +104,7 @@ static struct kernel_owned *kernel_link_owned(struct kernel *k, struct rtnl_link
 /* Only the tables of our VRFs hold routes of ours. */
 bool kernel_table_owned(struct kernel *k, uint32_t table)
 {
-	const struct kernel_owned *o = k->owned.v;
-
-	for (size_t i = 0; i < k->owned.n; i++)
-		if (o[i].l.kind == OWNED_VRF && o[i].l.table == table)
-			return true;
-	return false;
+	return kernel_owned_find(k, &k->owned_hint[2], kernel_owned_has_table, &table) != NULL;
 }
 
 bool kernel_route_ours(struct kernel *k, const struct kernel_route *rt)

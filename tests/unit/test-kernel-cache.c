@@ -132,6 +132,33 @@ static void test_sorted(struct kernel *k)
 	k->cache_routes.n = k->cache_addrs.n = 0;
 }
 
+/* Owned-link lookups try the last hit and the next one first: any order of
+ * lookups still finds each link, and only those. */
+static void test_owned_lookups(void)
+{
+	struct kernel_owned o[5];
+	struct kernel k = { .owned = { .v = o, .n = 5, .cap = 5, .size = sizeof(o[0]) } };
+	static const int order[] = { 10, 11, 12, 14, 13, 10, 14, 14, 12, 11 };
+	bool right = true;
+
+	for (int i = 0; i < 5; i++) {
+		o[i] = (struct kernel_owned) { .l = { .kind = i % 2 ? OWNED_IPVLAN : OWNED_VRF, .ifindex = 10 + i,
+						      .table = i % 2 ? 0 : 1000 + (uint32_t)i } };
+		snprintf(o[i].l.name, sizeof(o[i].l.name), "pvd%d", i);
+	}
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		char name[IFNAMSIZ];
+		struct kernel_owned *g = kernel_owned_get(&k, order[i]);
+
+		snprintf(name, sizeof(name), "pvd%d", order[i] - 10);
+		right = right && g && g->l.ifindex == order[i] && kernel_owned_by_name(&k, name) == g &&
+			kernel_table_owned(&k, 1000 + (uint32_t)(order[i] - 10)) == ((order[i] - 10) % 2 == 0);
+	}
+	ok(right, "each owned link found by ifindex, name and table, in any order");
+	ok(!kernel_owned_get(&k, 15) && !kernel_owned_by_name(&k, "pvd5") && !kernel_table_owned(&k, 1001) &&
+	   !kernel_owned_get(&k, 9), "nothing found that is not recorded");
+}
+
 static void test_stale(struct kernel *k)
 {
 	struct kernel_route a = route("2001:db8:a::", 64, 256, 7, PROTO);
@@ -174,6 +201,7 @@ int main(void)
 	test_routes(&k);
 	test_addrs(&k);
 	test_sorted(&k);
+	test_owned_lookups();
 	test_stale(&k);
 	test_lifetimes();
 	kernel_cache_done(&k);

@@ -131,9 +131,10 @@ static int kernel_addr_delete(struct kernel *k, const struct kernel_addr *addr)
 	return 0;
 }
 
-/* Addresses by (ifindex, address, prefix length): the desired ones and the
- * cache are sorted once per reconciliation and searched by bisection, as
- * routes are (routes.c), not scanned for each other's entries. */
+/* Addresses by (ifindex, address, prefix length): the cache is kept in this
+ * order and the desired ones are sorted once per reconciliation, both
+ * searched by bisection, as routes are (routes.c), never scanned for each
+ * other's entries. */
 int kernel_addr_cmp(const void *x, const void *y)
 {
 	const struct kernel_addr *a = x, *b = y;
